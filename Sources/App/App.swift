@@ -1,0 +1,1 @@
+// App layer: see ../shared/DESIGN.md §2.

@@ -1,0 +1,1 @@
+// Master layer: see ../shared/DESIGN.md §2.

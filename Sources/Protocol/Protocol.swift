@@ -1,0 +1,1 @@
+// Protocol layer: see ../shared/DESIGN.md §2.

@@ -1,0 +1,1 @@
+// System layer: see ../shared/DESIGN.md §2.

@@ -1,0 +1,5 @@
+import XCTest
+
+final class AppTestsSmoke: XCTestCase {
+    func testNothing() {}
+}

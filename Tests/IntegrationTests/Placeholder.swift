@@ -1,0 +1,5 @@
+import XCTest
+
+final class IntegrationTestsSmoke: XCTestCase {
+    func testNothing() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class KernelTestsSmoke: XCTestCase {
+    func testNothing() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class ProtocolTestsSmoke: XCTestCase {
+    func testNothing() {}
+}
