@@ -1,1 +1,0 @@
-// System layer: see ../shared/DESIGN.md §2.
