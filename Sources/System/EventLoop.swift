@@ -1,0 +1,154 @@
+import CSystem
+import Glibc
+
+/// A single-threaded epoll reactor with timers and end-of-iteration tasks. One per worker; all
+/// media state lives on its thread, so the media path takes no locks.
+///
+/// Each registration gets an id packed with the fd into epoll's user data, so an event for a
+/// closed-and-reused fd number is recognised as stale and ignored (as swift-nio does).
+public final class EventLoop {
+    public typealias Handler = (_ events: UInt32) -> Void
+
+    public static let readable = UInt32(EPOLLIN.rawValue) | UInt32(EPOLLRDHUP.rawValue)
+    public static let writable = UInt32(EPOLLOUT.rawValue)
+    public static let hangup = UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)
+
+    private struct Registration {
+        var id: UInt32
+        var events: UInt32
+        var handler: Handler
+    }
+
+    private let epfd: Int32
+    private var registrations: [Int32: Registration] = [:]
+    private var nextRegistrationID: UInt32 = 1
+    private var timers = TimerQueue()
+    private var soon: [() -> Void] = []
+    private var running = false
+    /// Milliseconds on the monotonic clock, refreshed once per iteration.
+    public private(set) var now: Int64 = Clock.monotonicMs()
+
+    public init() throws {
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        if epfd < 0 { throw SystemError("epoll_create1") }
+    }
+
+    deinit { close(epfd) }
+
+    /// Watches `fd` for `events`; the handler runs on this loop with the events that fired.
+    public func register(fd: Int32, events: UInt32, handler: @escaping Handler) throws {
+        let id = nextRegistrationID
+        nextRegistrationID &+= 1
+        if csys_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, events, Self.pack(fd, id)) != 0 {
+            throw SystemError("epoll_ctl", context: "add fd=\(fd)")
+        }
+        registrations[fd] = Registration(id: id, events: events, handler: handler)
+    }
+
+    /// Changes the watched events of a registered fd (no-op when unchanged).
+    public func modify(fd: Int32, events: UInt32) {
+        guard var r = registrations[fd], r.events != events else { return }
+        r.events = events
+        registrations[fd] = r
+        _ = csys_epoll_ctl(epfd, EPOLL_CTL_MOD, fd, events, Self.pack(fd, r.id))
+    }
+
+    /// Stops watching `fd`. Call before closing it.
+    public func unregister(fd: Int32) {
+        guard registrations.removeValue(forKey: fd) != nil else { return }
+        _ = csys_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0, 0)
+    }
+
+    /// Runs `fn` once after `delayMs`. Returns an id for `cancel`.
+    @discardableResult
+    public func schedule(afterMs delayMs: Int64, _ fn: @escaping () -> Void) -> TimerID {
+        timers.add(deadline: Clock.monotonicMs() + max(0, delayMs), fn)
+    }
+
+    /// Runs `fn` every `intervalMs` until the returned timer is cancelled.
+    @discardableResult
+    public func repeating(everyMs intervalMs: Int64, _ fn: @escaping () -> Void) -> RepeatingTimer {
+        let t = RepeatingTimer()
+        func arm() {
+            t.id = schedule(afterMs: intervalMs) { [weak self, weak t] in
+                guard let self, let t, !t.cancelled else { return }
+                fn()
+                if !t.cancelled { _ = self; arm() }
+            }
+        }
+        arm()
+        t.cancelAction = { [weak self] id in self?.cancel(id) }
+        return t
+    }
+
+    public func cancel(_ id: TimerID) { timers.cancel(id) }
+
+    /// Runs `fn` at the end of this loop iteration, after all ready I/O was handled (used to
+    /// batch writes: a publisher's burst becomes one writev per player).
+    public func runSoon(_ fn: @escaping () -> Void) { soon.append(fn) }
+
+    /// Runs until `stop()`.
+    public func run() {
+        running = true
+        var evs = [UInt32](repeating: 0, count: 256)
+        var datas = [UInt64](repeating: 0, count: 256)
+        while running {
+            now = Clock.monotonicMs()
+            var timeout: Int32 = soon.isEmpty ? 1000 : 0
+            if let next = timers.nextDeadline {
+                timeout = min(timeout, Int32(clamping: max(0, next - now)))
+            }
+            let n = evs.withUnsafeMutableBufferPointer { e in
+                datas.withUnsafeMutableBufferPointer { d in
+                    csys_epoll_wait(epfd, e.baseAddress, d.baseAddress, 256, timeout)
+                }
+            }
+            now = Clock.monotonicMs()
+            if n < 0 && errno != EINTR {
+                // epoll_wait only fails on programming errors (EBADF/EINVAL); do not spin.
+                usleep(10_000)
+            }
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let (fd, id) = Self.unpack(datas[i])
+                    guard let r = registrations[fd], r.id == id else { continue }
+                    r.handler(evs[i])
+                }
+            }
+            for id in timers.popDue(now: now) {
+                if let fn = timers.take(id) { fn() }
+            }
+            runSoonTasks()
+        }
+    }
+
+    private func runSoonTasks() {
+        // Tasks may enqueue more tasks; bound the rounds so a loop of re-arming cannot starve I/O.
+        var rounds = 0
+        while !soon.isEmpty && rounds < 8 {
+            let batch = soon
+            soon.removeAll(keepingCapacity: true)
+            for fn in batch { fn() }
+            rounds += 1
+        }
+    }
+
+    public func stop() { running = false }
+
+    private static func pack(_ fd: Int32, _ id: UInt32) -> UInt64 { UInt64(id) << 32 | UInt64(UInt32(bitPattern: fd)) }
+    private static func unpack(_ v: UInt64) -> (Int32, UInt32) {
+        (Int32(bitPattern: UInt32(truncatingIfNeeded: v)), UInt32(truncatingIfNeeded: v >> 32))
+    }
+}
+
+/// Cancels a repeating timer.
+public final class RepeatingTimer {
+    fileprivate var id: TimerID = TimerID(raw: 0)
+    fileprivate var cancelled = false
+    fileprivate var cancelAction: ((TimerID) -> Void)?
+
+    public func cancel() {
+        cancelled = true
+        cancelAction?(id)
+    }
+}

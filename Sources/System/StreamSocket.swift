@@ -1,0 +1,273 @@
+import CSystem
+import Glibc
+
+/// A non-blocking TCP (or unix) stream on an `EventLoop`: reads are delivered to `onData`; writes
+/// are queued as `SharedBytes` and flushed with `writev`, many buffers per syscall, at the end of
+/// the loop iteration (or when the socket becomes writable again).
+///
+/// The fd is owned here and closed exactly once, by `close`.
+public final class StreamSocket {
+    public enum CloseReason: Sendable, CustomStringConvertible {
+        case eof, local, error(SystemError)
+        public var description: String {
+            switch self {
+            case .eof: return "peer closed"
+            case .local: return "closed"
+            case .error(let e): return e.description
+            }
+        }
+    }
+
+    public let fd: Int32
+    public let peerIP: String
+    public let peerPort: Int
+    private unowned let loop: EventLoop
+
+    /// Bytes read; the buffer is only valid during the call.
+    public var onData: ((UnsafeRawBufferPointer) -> Void)?
+    /// Called once, on the loop, after the fd is closed.
+    public var onClose: ((CloseReason) -> Void)?
+    /// Called when the write queue becomes empty after a flush (for flow control of producers).
+    public var onDrained: (() -> Void)?
+
+    private var queue: [SharedBytes] = []
+    private var queueHead = 0
+    /// Bytes of `queue[queueHead]` already written.
+    private var headOffset = 0
+    public private(set) var pendingBytes = 0
+    public private(set) var closed = false
+    public private(set) var bytesRead: UInt64 = 0
+    public private(set) var bytesWritten: UInt64 = 0
+    /// Monotonic ms of the last successful write progress (or of the moment the queue was empty).
+    public private(set) var lastWriteProgressMs: Int64
+    private var flushScheduled = false
+    private var wantWritable = false
+    private var readPaused = false
+    private var closeAfterFlush = false
+
+    /// Wraps a connected, non-blocking fd and starts reading.
+    public init(fd: Int32, peerIP: String, peerPort: Int, loop: EventLoop) throws {
+        self.fd = fd
+        self.peerIP = peerIP
+        self.peerPort = peerPort
+        self.loop = loop
+        lastWriteProgressMs = loop.now
+        try loop.register(fd: fd, events: EventLoop.readable) { [weak self] ev in self?.handle(ev) }
+    }
+
+    deinit {
+        if !closed {
+            loop.unregister(fd: fd)
+            Glibc.close(fd)
+        }
+    }
+
+    /// The fd of a pending outbound connect; `onConnected` runs once it completes (or fails).
+    public static func connect(ip: String, port: Int, loop: EventLoop,
+                               onConnected: @escaping (Result<StreamSocket, SystemError>) -> Void) {
+        let fd = csys_tcp_connect(ip, Int32(port))
+        if fd < 0 {
+            onConnected(.failure(SystemError("connect", context: "\(ip):\(port)")))
+            return
+        }
+        do {
+            try loop.register(fd: fd, events: EventLoop.writable) { [unowned loop] _ in
+                loop.unregister(fd: fd)
+                var err: Int32 = 0
+                if csys_socket_error(fd, &err) != 0 || err != 0 {
+                    let e = SystemError("connect", errno: err == 0 ? errno : err, context: "\(ip):\(port)")
+                    Glibc.close(fd)
+                    onConnected(.failure(e))
+                    return
+                }
+                _ = csys_set_nodelay(fd)
+                do {
+                    onConnected(.success(try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)))
+                } catch let e as SystemError {
+                    Glibc.close(fd)
+                    onConnected(.failure(e))
+                } catch {
+                    Glibc.close(fd)
+                }
+            }
+        } catch let e as SystemError {
+            Glibc.close(fd)
+            onConnected(.failure(e))
+        } catch {
+            Glibc.close(fd)
+        }
+    }
+
+    /// Queues bytes to send.
+    public func send(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        send(SharedBytes(bytes))
+    }
+
+    /// Queues a shared buffer to send (not copied).
+    public func send(_ bytes: SharedBytes) {
+        guard !closed, bytes.count > 0 else { return }
+        if pendingBytes == 0 { lastWriteProgressMs = loop.now }
+        queue.append(bytes)
+        pendingBytes += bytes.count
+        scheduleFlush()
+    }
+
+    /// Drops queued buffers that have not started to go out (keeps a partly written one, so the
+    /// byte stream stays well-framed). Returns the number of bytes dropped.
+    @discardableResult
+    public func dropUnsent() -> Int {
+        let keep = headOffset > 0 ? queueHead + 1 : queueHead
+        var dropped = 0
+        if keep < queue.count {
+            for i in keep..<queue.count { dropped += queue[i].count }
+            queue.removeSubrange(keep..<queue.count)
+        }
+        pendingBytes -= dropped
+        return dropped
+    }
+
+    /// Stops or resumes reading (flow control).
+    public func setReadPaused(_ paused: Bool) {
+        guard !closed, paused != readPaused else { return }
+        readPaused = paused
+        updateInterest()
+    }
+
+    /// Closes after everything queued is written (HTTP `Connection: close`).
+    public func closeWhenFlushed() {
+        if pendingBytes == 0 { close() } else { closeAfterFlush = true; setReadPaused(true) }
+    }
+
+    /// Closes now; queued bytes are discarded. Idempotent.
+    public func close(_ reason: CloseReason = .local) {
+        guard !closed else { return }
+        closed = true
+        loop.unregister(fd: fd)
+        Glibc.close(fd)
+        queue.removeAll()
+        pendingBytes = 0
+        let cb = onClose
+        onClose = nil
+        onData = nil
+        onDrained = nil
+        // Notify on the loop, not inside the caller's stack (the caller may be mid-parse).
+        loop.runSoon { cb?(reason) }
+    }
+
+    private func scheduleFlush() {
+        guard !flushScheduled, !wantWritable else { return }
+        flushScheduled = true
+        loop.runSoon { [weak self] in
+            guard let self else { return }
+            self.flushScheduled = false
+            self.flush()
+        }
+    }
+
+    private func handle(_ events: UInt32) {
+        if events & EventLoop.writable != 0 { flush() }
+        if closed { return }
+        if events & UInt32(EPOLLIN.rawValue) != 0 || events & EventLoop.hangup != 0
+            || events & UInt32(EPOLLRDHUP.rawValue) != 0 {
+            if !readPaused { readAvailable() }
+        }
+    }
+
+    private func readAvailable() {
+        // Bounded reads per wakeup keep one busy peer from starving the others (level-triggered).
+        for _ in 0..<4 {
+            if closed || readPaused { return }
+            let n = ReadBuffer.shared.withBuffer { buf -> Int in
+                let n = Glibc.read(fd, buf.baseAddress, buf.count)
+                if n > 0 {
+                    bytesRead += UInt64(n)
+                    onData?(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
+                }
+                return n
+            }
+            if n > 0 {
+                if n < ReadBuffer.size { return }
+                continue
+            }
+            if n == 0 { close(.eof); return }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return }
+            close(.error(SystemError("read", context: "fd=\(fd)")))
+            return
+        }
+    }
+
+    /// Writes as much of the queue as the socket takes now.
+    public func flush() {
+        while !closed && queueHead < queue.count {
+            var iov = [iovec]()
+            iov.reserveCapacity(64)
+            var i = queueHead
+            var first = true
+            while i < queue.count && iov.count < 64 {
+                let b = queue[i]
+                let off = first ? headOffset : 0
+                iov.append(iovec(iov_base: b.base + off, iov_len: b.count - off))
+                first = false
+                i += 1
+            }
+            let n = iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                close(.error(SystemError("writev", context: "fd=\(fd)")))
+                return
+            }
+            bytesWritten += UInt64(n)
+            pendingBytes -= n
+            lastWriteProgressMs = loop.now
+            var left = n
+            while left > 0 && queueHead < queue.count {
+                let avail = queue[queueHead].count - headOffset
+                if left >= avail {
+                    left -= avail
+                    queueHead += 1
+                    headOffset = 0
+                } else {
+                    headOffset += left
+                    left = 0
+                }
+            }
+        }
+        if closed { return }
+        if queueHead >= queue.count {
+            queue.removeAll(keepingCapacity: queue.count < 1024)
+            queueHead = 0
+            headOffset = 0
+        } else if queueHead > 256 {
+            queue.removeSubrange(0..<queueHead)
+            queueHead = 0
+        }
+        let need = pendingBytes > 0
+        if need != wantWritable {
+            wantWritable = need
+            updateInterest()
+        }
+        if pendingBytes == 0 {
+            if closeAfterFlush { close(); return }
+            onDrained?()
+        }
+    }
+
+    private func updateInterest() {
+        var ev: UInt32 = readPaused ? 0 : EventLoop.readable
+        if wantWritable { ev |= EventLoop.writable }
+        loop.modify(fd: fd, events: ev)
+    }
+}
+
+/// One read buffer per process (the loop is single-threaded): reads land here and are handed to
+/// the parser, which copies only what it must keep.
+final class ReadBuffer {
+    static let size = 65536
+    nonisolated(unsafe) static let shared = ReadBuffer()
+    private let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+
+    func withBuffer<T>(_ body: (UnsafeMutableRawBufferPointer) -> T) -> T { body(buf) }
+}
