@@ -25,7 +25,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "IntegrationTests", dependencies: ["Kernel", "Protocol"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,1 +1,44 @@
-print("srs")
+import App
+import System
+
+// The `srs` executable: parse the command line, load the config, run the server.
+
+let options: CommandLineOptions
+do {
+    options = try CommandLineOptions(Array(ProcessEnv.arguments.dropFirst()))
+} catch {
+    ProcessEnv.printError("srs: \(error)\n\(CommandLineOptions.usage)")
+    exit(1)
+}
+
+if options.showHelp {
+    print(CommandLineOptions.usage)
+    exit(0)
+}
+if options.showVersion {
+    // SRS prints its version alone on stderr.
+    ProcessEnv.printError(Version.string)
+    exit(0)
+}
+
+let environment = ProcessEnv.environment()
+let loaded: ConfigLoadResult
+do {
+    loaded = options.environmentOnly
+        ? try ConfigLoader.fromEnvironment(environment)
+        : try ConfigLoader.load(path: options.configPath, environment: environment)
+} catch {
+    ProcessEnv.printError("srs: config error: \(error)")
+    if options.testOnly { ProcessEnv.printError("config file \(options.configPath) test failed") }
+    exit(1)
+}
+for w in loaded.warnings { ProcessEnv.printError("srs: warning: \(w)") }
+
+if options.testOnly {
+    ProcessEnv.printError("the config file \(options.configPath) syntax is ok")
+    ProcessEnv.printError("config file \(options.configPath) test is successful")
+    exit(0)
+}
+
+exit(ServerRunner.run(config: loaded.config, warnings: loaded.warnings,
+                      configPath: options.environmentOnly ? nil : options.configPath))

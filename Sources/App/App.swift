@@ -1,1 +1,0 @@
-// App layer: see ../shared/DESIGN.md §2.

@@ -1,0 +1,118 @@
+import Kernel
+import Protocol
+import System
+
+/// A live stream (`vhost/app/stream`): at most one publisher, any number of consumers. Caches the
+/// metadata, the sequence headers and the current GOP, so a player joining late starts at once
+/// with the last keyframe. Fan-out appends the shared message to each consumer.
+public final class LiveSource {
+    public let vhost: String
+    public let app: String
+    public let stream: String
+    public var key: String { "\(vhost)/\(app)/\(stream)" }
+    /// SRS's source id style: a stable id for the API.
+    public let id: String
+
+    /// The context id of the publishing connection, nil when not published.
+    public private(set) var publisherCID: String?
+    public private(set) var metadata: MediaMessage?
+    public private(set) var videoSequenceHeader: MediaMessage?
+    public private(set) var audioSequenceHeader: MediaMessage?
+    private var gop: [MediaMessage] = []
+    private var gopBytes = 0
+    private var consumers: [LiveConsumer] = []
+    public var gopCacheEnabled = true
+    public var gopCacheMaxFrames = 2500
+    /// Hard bound of the GOP cache in bytes (a stream that never sends a keyframe must not grow memory).
+    public static let gopCacheMaxBytes = 64 * 1024 * 1024
+
+    /// Monotonic ms when the source last had a publisher or a consumer (for cleanup of dead sources).
+    public private(set) var lastActiveMs: Int64
+    public private(set) var publishedAtMs: Int64 = 0
+    public private(set) var frames: UInt64 = 0
+    public private(set) var bytesIn: UInt64 = 0
+
+    init(vhost: String, app: String, stream: String, now: Int64) {
+        self.vhost = vhost
+        self.app = app
+        self.stream = stream
+        self.id = "vid-" + Log.newContextID().prefix(7)
+        self.lastActiveMs = now
+    }
+
+    public var isPublished: Bool { publisherCID != nil }
+    public var consumerCount: Int { consumers.count }
+
+    /// Claims the stream for a publisher. Fails if another publisher has it.
+    public func publish(cid: String, now: Int64) -> Bool {
+        guard publisherCID == nil else { return false }
+        publisherCID = cid
+        publishedAtMs = now
+        lastActiveMs = now
+        metadata = nil
+        videoSequenceHeader = nil
+        audioSequenceHeader = nil
+        clearGOP()
+        for c in consumers { c.sourcePublished() }
+        return true
+    }
+
+    /// Releases the stream; consumers stay attached and wait for the next publisher.
+    public func unpublish(now: Int64) {
+        guard publisherCID != nil else { return }
+        publisherCID = nil
+        lastActiveMs = now
+        clearGOP()
+        for c in consumers { c.sourceUnpublished() }
+    }
+
+    /// A message from the publisher: cache it as needed and fan it out.
+    public func onMessage(_ m: MediaMessage) {
+        bytesIn += UInt64(m.payload.count)
+        if m.isData {
+            metadata = m
+        } else if m.isSequenceHeader {
+            if m.isVideo { videoSequenceHeader = m } else { audioSequenceHeader = m }
+        } else {
+            frames += 1
+            cacheGOP(m)
+        }
+        for c in consumers { c.deliver(m) }
+    }
+
+    /// Attaches a consumer and sends it the cached start of the stream.
+    public func addConsumer(_ c: LiveConsumer, now: Int64) {
+        consumers.append(c)
+        lastActiveMs = now
+        if let m = metadata { c.deliver(m) }
+        if let v = videoSequenceHeader { c.deliver(v) }
+        if let a = audioSequenceHeader { c.deliver(a) }
+        for m in gop { c.deliver(m) }
+    }
+
+    public func removeConsumer(_ c: LiveConsumer, now: Int64) {
+        consumers.removeAll { $0 === c }
+        lastActiveMs = now
+    }
+
+    /// True when nothing uses the source any more.
+    public var isIdle: Bool { publisherCID == nil && consumers.isEmpty }
+
+    private func cacheGOP(_ m: MediaMessage) {
+        guard gopCacheEnabled else { return }
+        if m.isVideo && m.isKeyframe { clearGOP() }
+        // Until the first keyframe of a video stream there is nothing a player can start from.
+        if gop.isEmpty && videoSequenceHeader != nil && !(m.isVideo && m.isKeyframe) { return }
+        gop.append(m)
+        gopBytes += m.payload.count
+        if gop.count > gopCacheMaxFrames || gopBytes > Self.gopCacheMaxBytes { clearGOP() }
+    }
+
+    private func clearGOP() {
+        gop.removeAll(keepingCapacity: true)
+        gopBytes = 0
+    }
+
+    /// Frames currently in the GOP cache (for tests and the API).
+    public var gopCount: Int { gop.count }
+}

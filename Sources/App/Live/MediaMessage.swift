@@ -1,0 +1,72 @@
+import Kernel
+import Protocol
+import System
+
+/// One audio, video or metadata message of a live stream, shared (by reference, immutable) by the
+/// source, its GOP cache and every consumer. Each wire format is encoded at most once, lazily, by
+/// the first consumer that needs it, then reused by all the others.
+public final class MediaMessage {
+    public let type: UInt8
+    public let timestamp: UInt32
+    public let payload: [UInt8]
+    public let isKeyframe: Bool
+    public let isSequenceHeader: Bool
+
+    private var rtmpBytes: SharedBytes?
+    private var rtmpChunkSize = 0
+    private var flvBytes: SharedBytes?
+
+    public init(type: UInt8, timestamp: UInt32, payload: [UInt8]) {
+        self.type = type
+        self.timestamp = timestamp
+        self.payload = payload
+        var key = false
+        var sh = false
+        if type == RTMPMessageType.video, let b0 = payload.first {
+            if b0 & 0x80 != 0 {
+                // Enhanced RTMP: frame type in bits 4-6, packet type in the low nibble (0 = sequence start).
+                key = (b0 >> 4) & 0x07 == 1
+                sh = b0 & 0x0F == 0
+            } else {
+                key = b0 >> 4 == 1
+                let codec = b0 & 0x0F
+                sh = (codec == 7 || codec == 12) && payload.count > 1 && payload[1] == 0
+            }
+        } else if type == RTMPMessageType.audio, payload.count > 1 {
+            sh = payload[0] >> 4 == 10 && payload[1] == 0
+        }
+        isKeyframe = key && !sh
+        isSequenceHeader = sh
+    }
+
+    public var isVideo: Bool { type == RTMPMessageType.video }
+    public var isAudio: Bool { type == RTMPMessageType.audio }
+    public var isData: Bool { type == RTMPMessageType.amf0Data }
+
+    /// The message as RTMP chunks (type-0 header, stream id 1, our chunk size), encoded once.
+    public func rtmp(chunkSize: Int) -> SharedBytes {
+        if let b = rtmpBytes, rtmpChunkSize == chunkSize { return b }
+        let csid: UInt32 = isVideo ? RTMPChunkStreamID.video : isAudio ? RTMPChunkStreamID.audio : RTMPChunkStreamID.streamData
+        let m = RTMPMessage(type: type, streamID: 1, timestamp: timestamp, chunkStreamID: csid, payload: payload)
+        let b = SharedBytes(RTMPChunkEncoder.encode(m, chunkSize: chunkSize))
+        rtmpBytes = b
+        rtmpChunkSize = chunkSize
+        return b
+    }
+
+    /// The message as an FLV tag with its trailing previous-tag-size, encoded once.
+    public func flvTag() -> SharedBytes {
+        if let b = flvBytes { return b }
+        var w = ByteWriter(capacity: 15)
+        w.u8(type)
+        w.u24(UInt32(payload.count))
+        w.u24(timestamp & 0xFFFFFF)
+        w.u8(UInt8(truncatingIfNeeded: timestamp >> 24))
+        w.u24(0)
+        var trailer = ByteWriter(capacity: 4)
+        trailer.u32(UInt32(11 + payload.count))
+        let b = SharedBytes(concatenating: [w.bytes, payload, trailer.bytes])
+        flvBytes = b
+        return b
+    }
+}

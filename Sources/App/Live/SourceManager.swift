@@ -1,0 +1,39 @@
+import System
+
+/// Every live source of this worker, by `vhost/app/stream`. Sources with no publisher and no
+/// consumer are released after `idleTimeoutMs`, so stream churn does not leak memory.
+public final class SourceManager {
+    public private(set) var sources: [String: LiveSource] = [:]
+    public var idleTimeoutMs: Int64 = 3000
+
+    public init() {}
+
+    public func fetchOrCreate(vhost: String, app: String, stream: String, now: Int64) -> LiveSource {
+        let key = "\(vhost)/\(app)/\(stream)"
+        if let s = sources[key] { return s }
+        let s = LiveSource(vhost: vhost, app: app, stream: stream, now: now)
+        sources[key] = s
+        return s
+    }
+
+    public func find(vhost: String, app: String, stream: String) -> LiveSource? {
+        sources["\(vhost)/\(app)/\(stream)"]
+    }
+
+    public func find(id: String) -> LiveSource? { sources.values.first { $0.id == id } }
+
+    /// Releases idle sources; returns how many were released.
+    @discardableResult
+    public func cleanup(now: Int64) -> Int {
+        var released = 0
+        for (key, s) in sources where s.isIdle && now - s.lastActiveMs >= idleTimeoutMs {
+            sources.removeValue(forKey: key)
+            released += 1
+            Log.trace("Live: cleanup die source, id=[\(s.id)], url=\(key), total=\(sources.count)")
+        }
+        return released
+    }
+
+    /// Releases every source (graceful quit: "source disposed").
+    public func disposeAll() { sources.removeAll() }
+}

@@ -1,0 +1,210 @@
+import Kernel
+import Protocol
+import System
+
+/// One RTMP client: handshake, chunk stream, then commands. A connection becomes a publisher or a
+/// player of a `LiveSource`. All of it runs on the worker's loop; each incoming message is handled
+/// to completion before the next.
+public final class RTMPConnection: ServerConnection {
+    enum Phase { case c0c1, c2, messages }
+    enum Role { case none, publisher(LiveSource), player(LiveSource) }
+
+    public let cid: String
+    let socket: StreamSocket
+    unowned let server: Server
+    let createdMs: Int64
+
+    var phase = Phase.c0c1
+    var handshakeBytes: [UInt8] = []
+    var decoder = RTMPChunkDecoder()
+    var request = RTMPRequest()
+    var connected = false
+    var role = Role.none
+    /// FMLE clients (ffmpeg, OBS) call releaseStream/FCPublish before publish.
+    var fmle = false
+    var outChunkSize = 128
+    var peerAckWindow: UInt32 = 0
+    var lastAckedBytes: UInt64 = 0
+    var lastMediaMs: Int64 = 0
+    var gotFirstMedia = false
+
+    // Player state.
+    var playQueue: PlayQueueMeter
+    var queuedBytes: UInt64 = 0
+    var droppedBytes: UInt64 = 0
+    var waitingKeyframe = false
+    var hasVideo = false
+
+    init(socket: StreamSocket, server: Server) {
+        self.socket = socket
+        self.server = server
+        self.cid = Log.newContextID()
+        self.createdMs = server.loop.now
+        self.playQueue = PlayQueueMeter(queueLengthSeconds: 30)
+        socket.onData = { [unowned self] bytes in self.received(bytes) }
+        socket.onClose = { [unowned self] reason in self.closed(reason) }
+    }
+
+    public func close() { socket.close() }
+
+    public var clientInfo: ClientInfo {
+        var info = ClientInfo(id: cid, ip: socket.peerIP)
+        info.vhost = request.vhost
+        info.app = request.app
+        info.stream = request.stream
+        info.tcUrl = request.tcUrl
+        info.pageUrl = request.pageUrl
+        info.swfUrl = request.swfUrl
+        info.url = request.stream.isEmpty ? "" : request.streamURL
+        info.aliveMs = server.loop.now - createdMs
+        info.sendBytes = socket.bytesWritten
+        info.recvBytes = socket.bytesRead
+        switch role {
+        case .publisher(let s):
+            info.type = fmle ? "fmle-publish" : "flash-publish"
+            info.publish = true
+            info.streamID = s.id
+        case .player(let s):
+            info.type = "rtmp-play"
+            info.streamID = s.id
+        case .none:
+            info.type = "unknown"
+        }
+        return info
+    }
+
+    // MARK: - Input
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        Log.cid = cid
+        do {
+            switch phase {
+            case .c0c1, .c2:
+                try handshake(bytes)
+            case .messages:
+                try handle(try decoder.feed(bytes))
+            }
+            acknowledgeIfNeeded()
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    private func handshake(_ bytes: UnsafeRawBufferPointer) throws {
+        handshakeBytes.append(contentsOf: bytes)
+        if phase == .c0c1 {
+            guard handshakeBytes.count >= RTMPHandshake.c0c1Size else { return }
+            let c0c1 = Array(handshakeBytes[0..<RTMPHandshake.c0c1Size])
+            var rng = SystemRandomNumberGenerator()
+            let (s0s1s2, complex) = try RTMPHandshake.serverResponse(
+                c0c1: c0c1, time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &rng)
+            socket.send(s0s1s2)
+            Log.info("\(complex ? "complex" : "simple") handshake with \(socket.peerIP):\(socket.peerPort)")
+            handshakeBytes.removeFirst(RTMPHandshake.c0c1Size)
+            phase = .c2
+        }
+        if phase == .c2 {
+            guard handshakeBytes.count >= RTMPHandshake.c2Size else { return }
+            let rest = Array(handshakeBytes[RTMPHandshake.c2Size...])
+            handshakeBytes = []
+            phase = .messages
+            if !rest.isEmpty { try handle(try decoder.feed(rest)) }
+        }
+    }
+
+    private func handle(_ messages: [RTMPMessage]) throws {
+        for m in messages {
+            if socket.closed { return }
+            try handle(m)
+        }
+    }
+
+    private func handle(_ m: RTMPMessage) throws {
+        switch m.type {
+        case RTMPMessageType.audio, RTMPMessageType.video:
+            onMedia(m)
+        case RTMPMessageType.amf0Data, RTMPMessageType.amf3Data:
+            onData(m)
+        case RTMPMessageType.amf0Command, RTMPMessageType.amf3Command:
+            try onCommand(RTMPCommand.decode(type: m.type, payload: m.payload), m)
+        case RTMPMessageType.windowAckSize:
+            var r = ByteReader(m.payload)
+            peerAckWindow = try r.u32()
+        case RTMPMessageType.userControl:
+            var r = ByteReader(m.payload)
+            if try r.u16() == RTMPControl.pingRequest {
+                send(RTMPControl.userControl(event: RTMPControl.pingResponse, value: try r.u32()))
+            }
+        default:
+            // Set chunk size and abort were applied by the decoder; acks and bandwidth need nothing.
+            break
+        }
+    }
+
+    /// Sends an Acknowledgement each time the peer's window of bytes was received (RTMP §5.4.3).
+    private func acknowledgeIfNeeded() {
+        guard peerAckWindow > 0, socket.bytesRead - lastAckedBytes >= UInt64(peerAckWindow) else { return }
+        lastAckedBytes = socket.bytesRead
+        send(RTMPControl.acknowledgement(UInt32(truncatingIfNeeded: socket.bytesRead)))
+    }
+
+    // MARK: - Output
+
+    func send(_ m: RTMPMessage) {
+        let bytes = RTMPChunkEncoder.encode(m, chunkSize: outChunkSize)
+        queuedBytes += UInt64(bytes.count)
+        socket.send(bytes)
+    }
+
+    func send(shared bytes: SharedBytes) {
+        queuedBytes += UInt64(bytes.count)
+        socket.send(bytes)
+    }
+
+    // MARK: - Lifetime
+
+    /// Logs why and closes.
+    func fail(_ why: String) {
+        if !socket.closed { Log.warn("rtmp client \(socket.peerIP):\(socket.peerPort) error: \(why)", cid: cid) }
+        socket.close()
+    }
+
+    private func closed(_ reason: StreamSocket.CloseReason) {
+        Log.cid = cid
+        leaveRole()
+        Log.trace("rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
+        server.remove(self)
+    }
+
+    func leaveRole() {
+        switch role {
+        case .publisher(let s):
+            s.unpublish(now: server.loop.now)
+            Log.trace("unpublish stream \(s.key)", cid: cid)
+            server.streamUnpublished(s)
+        case .player(let s):
+            s.removeConsumer(self, now: server.loop.now)
+        case .none:
+            break
+        }
+        role = .none
+    }
+
+    public func tick(now: Int64) {
+        if socket.closed { return }
+        if !connected, now - createdMs > Server.connectTimeoutMs {
+            fail("no connect within \(Server.connectTimeoutMs)ms")
+            return
+        }
+        if case .publisher = role, let vhost = server.config.vhost(request.vhost) {
+            let limit = Int64(gotFirstMedia ? vhost.publish.normalTimeoutMs : vhost.publish.firstPacketTimeoutMs)
+            if now - lastMediaMs > limit {
+                fail("publisher sent no media for \(now - lastMediaMs)ms (timeout \(limit)ms)")
+                return
+            }
+        }
+        if socket.pendingBytes > 0 && now - socket.lastWriteProgressMs > Server.sendTimeoutMs {
+            fail("peer read nothing for \(now - socket.lastWriteProgressMs)ms")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// A client connection the server tracks (for limits, the API, timeouts and graceful quit).
+public protocol ServerConnection: AnyObject {
+    /// SRS-style context id, also the client id in the API.
+    var cid: String { get }
+    /// Called about once a second with the monotonic time.
+    func tick(now: Int64)
+    /// Closes the connection now.
+    func close()
+    /// What the API shows of this client.
+    var clientInfo: ClientInfo { get }
+}
+
+/// A client as `/api/v1/clients` shows it.
+public struct ClientInfo: Sendable {
+    public var id: String
+    public var vhost: String = ""
+    public var app: String = ""
+    public var stream: String = ""
+    public var ip: String
+    public var pageUrl: String = ""
+    public var swfUrl: String = ""
+    public var tcUrl: String = ""
+    public var url: String = ""
+    /// rtmp-play, flv-play, fmle-publish, flash-publish, ... (SRS names).
+    public var type: String = "unknown"
+    public var publish: Bool = false
+    public var aliveMs: Int64 = 0
+    public var sendBytes: UInt64 = 0
+    public var recvBytes: UInt64 = 0
+    public var streamID: String?
+}

@@ -1,0 +1,65 @@
+import Glibc
+import System
+
+/// Runs the server process: logs, pid file, listeners, signals, the loop. Returns the exit code.
+public enum ServerRunner {
+    public static func run(config: ServerConfig, warnings: [String], configPath: String?) -> Int32 {
+        Log.level = config.logLevel
+        do {
+            if config.logTank == .file { try Log.toFile(config.logFile) } else { Log.toConsole() }
+        } catch {
+            ProcessEnv.printError("srs: cannot open log file: \(error)")
+            return 1
+        }
+        Log.cid = Log.newContextID()
+        Log.trace("\(Version.server), pid=\(getpid()), config=\(configPath ?? "(env)"), cwd=\(ProcessEnv.currentDirectory())")
+        for w in warnings { Log.warn(w) }
+
+        let pidFile: PIDFile
+        do {
+            pidFile = try PIDFile(path: config.pidFile)
+        } catch {
+            Log.error("\(error)")
+            ProcessEnv.printError("srs: \(error)")
+            return 1
+        }
+        defer { pidFile.remove() }
+
+        do {
+            // A peer that resets its socket must not kill us: EPIPE is handled where writev fails.
+            signal(SIGPIPE, SIG_IGN)
+            let loop = try EventLoop()
+            var fds: [(fd: Int32, address: ListenAddress)] = []
+            for addr in config.listen {
+                fds.append((try TCPListener.bind(host: addr.host, port: addr.port, reusePort: true), addr))
+            }
+            let server = Server(config: config, loop: loop)
+            try server.start(rtmpListenFDs: fds)
+            var exitCode: Int32 = 0
+            let signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2], loop: loop) { sig in
+                switch sig {
+                case SIGTERM, SIGINT:
+                    Log.trace("sig=\(sig), user terminate program, fast quit")
+                    server.closeListeners()
+                    server.closeAll()
+                    exitCode = 0
+                    loop.stop()
+                case SIGUSR1:
+                    Log.reopen()
+                    Log.trace("sig=\(sig), reopen log file")
+                default:
+                    Log.trace("sig=\(sig) ignored")
+                }
+            }
+            Log.trace("signal installed, reload=\(SIGHUP), reopen=\(SIGUSR1), fast_quit=\(SIGTERM), grace_quit=\(SIGQUIT)")
+            loop.run()
+            withExtendedLifetime(signals) {}
+            Log.trace("srs terminated")
+            return exitCode
+        } catch {
+            Log.error("start server failed: \(error)")
+            ProcessEnv.printError("srs: \(error)")
+            return 1
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Protocol layer: see ../shared/DESIGN.md §2.

@@ -1,5 +1,0 @@
-import XCTest
-
-final class IntegrationTestsSmoke: XCTestCase {
-    func testNothing() {}
-}

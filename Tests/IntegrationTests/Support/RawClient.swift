@@ -1,0 +1,70 @@
+import Foundation
+import Kernel
+import Protocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A raw TCP client for hostile and half-open behaviours that real clients do not produce.
+enum RawClient {
+    static func connect(port: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var rb = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if r != 0 {
+            close(fd)
+            throw TestError("connect 127.0.0.1:\(port) failed: errno \(errno)")
+        }
+        return fd
+    }
+
+    static func send(_ fd: Int32, _ bytes: [UInt8]) {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            off += n
+        }
+    }
+
+    /// Reads up to `count` bytes within `timeout`.
+    static func receive(_ fd: Int32, count: Int, timeout: TimeInterval) -> [UInt8] {
+        var out: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while out.count < count && Date() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 100) <= 0 { continue }
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - out.count), 0) }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
+    }
+
+    /// Simple handshake, connect, createStream, play; then the caller never reads again.
+    static func playAndStall(port: Int, app: String, stream: String) throws -> Int32 {
+        let fd = try connect(port: port, receiveBuffer: 4096)
+        send(fd, [3] + [UInt8](repeating: 0, count: 1536))
+        let s = receive(fd, count: 3073, timeout: 5)
+        guard s.count == 3073 else { close(fd); throw TestError("handshake: got \(s.count) bytes") }
+        send(fd, Array(s[1..<1537]))
+        let tcUrl = "rtmp://127.0.0.1:\(port)/\(app)"
+        var bytes: [UInt8] = []
+        bytes += RTMPChunkEncoder.encode(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
+            AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string(tcUrl))])).message(), chunkSize: 128)
+        bytes += RTMPChunkEncoder.encode(RTMPCommand(name: "createStream", transactionID: 2).message(), chunkSize: 128)
+        bytes += RTMPChunkEncoder.encode(RTMPCommand(name: "play", transactionID: 3, arguments: [.string(stream)])
+            .message(streamID: 1, chunkStreamID: 8), chunkSize: 128)
+        send(fd, bytes)
+        return fd
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Locates the built `srs` binary: $SRS_BINARY, else next to this test bundle (.build/debug/srs).
+enum SRSBinary {
+    static var path: String {
+        if let p = ProcessInfo.processInfo.environment["SRS_BINARY"] { return p }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // Bundle layout differs across toolchains: look up a few levels.
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("srs").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return ".build/debug/srs"
+    }
+}
+
+/// Free TCP ports on loopback, handed out once each per test run.
+enum FreePort {
+    nonisolated(unsafe) private static var used = Set<Int>()
+    private static let lock = NSLock()
+
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        for _ in 0..<100 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = 0
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            close(fd)
+            let port = Int(UInt16(bigEndian: addr.sin_port))
+            if port > 0 && !used.contains(port) {
+                used.insert(port)
+                return port
+            }
+        }
+        return 0
+    }
+}
+
+/// A running `srs` with its own temp working directory and config; always stopped by `stop()`
+/// (tests call it in `defer`/teardown) by pid.
+final class SRSProcess {
+    let dir: URL
+    let rtmpPort: Int
+    let httpPort: Int
+    let apiPort: Int
+    let process = Process()
+    let logURL: URL
+
+    /// `config` may use {RTMP}, {HTTP}, {API} placeholders for the chosen ports.
+    init(config: String, file: StaticString = #filePath) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("srs-it-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        rtmpPort = FreePort.next()
+        httpPort = FreePort.next()
+        apiPort = FreePort.next()
+        let text = config.replacingOccurrences(of: "{RTMP}", with: "\(rtmpPort)")
+            .replacingOccurrences(of: "{HTTP}", with: "\(httpPort)")
+            .replacingOccurrences(of: "{API}", with: "\(apiPort)")
+        try text.write(to: dir.appendingPathComponent("srs.conf"), atomically: true, encoding: .utf8)
+        logURL = dir.appendingPathComponent("console.log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: SRSBinary.path)
+        process.arguments = ["-c", "srs.conf"]
+        process.currentDirectoryURL = dir
+        let out = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+    }
+
+    static let basicConfig = """
+        listen {RTMP};
+        daemon off;
+        srs_log_tank console;
+        pid ./objs/srs.pid;
+        vhost __defaultVhost__ {
+        }
+        """
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits until `port` accepts TCP connections.
+    func waitListening(_ port: Int? = nil, timeout: TimeInterval = 10) throws {
+        let p = port ?? rtmpPort
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning { throw TestError("srs exited early (\(process.terminationStatus)):\n\(log)") }
+            if TCPProbe.canConnect(port: p) { return }
+            usleep(20_000)
+        }
+        throw TestError("srs not listening on \(p) within \(timeout)s:\n\(log)")
+    }
+
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    func signal(_ sig: Int32) { kill(pid, sig) }
+
+    /// Waits for the process to exit; returns its status or nil on timeout.
+    @discardableResult
+    func waitExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning { return process.terminationStatus }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    /// TERM, then KILL after 5 s; removes the temp dir.
+    func stop() {
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            if waitExit(timeout: 5) == nil {
+                kill(pid, SIGKILL)
+                waitExit(timeout: 5)
+            }
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+struct TestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ s: String) { description = s }
+}
+
+enum TCPProbe {
+    static func canConnect(port: Int, host: String = "127.0.0.1") -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr(host)
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return r == 0
+    }
+}

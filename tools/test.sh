@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests and integration tests against the real `srs` binary with real
+# clients. Installs the peers the tests need (ffmpeg) with apt-get when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "tools/test.sh: installing ${need[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+log=$(mktemp)
+if ! swift build --build-tests >"$log" 2>&1; then
+    cat "$log"
+    echo "tools/test.sh: build failed"
+    exit 1
+fi
+grep -E 'warning:|error:' "$log" || true
+rm -f "$log"
+swift test --skip-build
