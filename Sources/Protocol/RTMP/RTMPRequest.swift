@@ -21,7 +21,7 @@ public struct RTMPRequest: Equatable, Sendable {
     public mutating func setConnect(tcUrl: String, app appField: String?) {
         self.tcUrl = tcUrl
         var rest = Substring(tcUrl)
-        if let r = rest.range(of: "://") {
+        if let r = rest.firstRange(of: "://") {
             schema = String(rest[..<r.lowerBound]).lowercased()
             rest = rest[r.upperBound...]
         }
@@ -32,7 +32,7 @@ public struct RTMPRequest: Equatable, Sendable {
         if let a = appField, !a.isEmpty { appPart = a }
         var (a, q) = Self.splitQuery(appPart)
         // Old clients put the vhost as `app...vhost...v` (SRS supports it).
-        if let r = a.range(of: "...vhost...") {
+        if let r = a.firstRange(of: "...vhost...") {
             q = (q.isEmpty ? "?" : q + "&") + "vhost=" + a[r.upperBound...]
             a = String(a[..<r.lowerBound])
         }

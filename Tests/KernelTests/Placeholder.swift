@@ -1,5 +1,0 @@
-import XCTest
-
-final class KernelTestsSmoke: XCTestCase {
-    func testNothing() {}
-}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class ProtocolTestsSmoke: XCTestCase {
-    func testNothing() {}
-}
