@@ -1,4 +1,5 @@
 import App
+import Glibc
 import System
 
 // The `srs` executable: parse the command line, load the config, run the server.
