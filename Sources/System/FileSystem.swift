@@ -10,7 +10,7 @@ public enum FileSystem {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("read", context: path)
@@ -82,4 +82,59 @@ public enum FileSystem {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
+}
+
+extension FileSystem {
+    /// What `stat(2)` says about a path, or nil if it does not exist.
+    public struct Info: Sendable {
+        public var isDirectory: Bool
+        public var isRegular: Bool
+        public var size: Int
+        public var modifiedSeconds: Int
+    }
+
+    public static func info(_ path: String) -> Info? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let mode = st.st_mode & S_IFMT
+        return Info(isDirectory: mode == S_IFDIR, isRegular: mode == S_IFREG, size: Int(st.st_size),
+                    modifiedSeconds: Int(st.st_mtim.tv_sec))
+    }
+
+    /// Reads `count` bytes at `offset` (fewer at the end of the file).
+    public static func read(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open", context: path) }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("pread", context: path)
+            }
+            if n == 0 { break }
+            got += n
+        }
+        out.removeSubrange(got..<count)
+        return out
+    }
+
+    /// Names in a directory (without . and ..), or [] if it cannot be read.
+    public static func list(_ path: String) -> [String] {
+        guard let d = opendir(path) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
+    }
+
+    /// Removes an empty directory.
+    public static func removeDirectory(_ path: String) { rmdir(path) }
 }
