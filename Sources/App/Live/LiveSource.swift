@@ -31,6 +31,13 @@ public final class LiveSource {
     public private(set) var publishedAtMs: Int64 = 0
     public private(set) var frames: UInt64 = 0
     public private(set) var bytesIn: UInt64 = 0
+    /// The publisher's tcUrl (for the API).
+    public var tcUrl = ""
+    /// Codec details parsed from the sequence headers (for the API).
+    public private(set) var video: VideoCodecInfo?
+    public private(set) var audio: AudioCodecInfo?
+    var recvKbps = Kbps()
+    var sendKbps = Kbps()
 
     init(vhost: String, app: String, stream: String, now: Int64) {
         self.vhost = vhost
@@ -52,6 +59,8 @@ public final class LiveSource {
         metadata = nil
         videoSequenceHeader = nil
         audioSequenceHeader = nil
+        video = nil
+        audio = nil
         clearGOP()
         for c in consumers { c.sourcePublished() }
         return true
@@ -72,7 +81,13 @@ public final class LiveSource {
         if m.isData {
             metadata = m
         } else if m.isSequenceHeader {
-            if m.isVideo { videoSequenceHeader = m } else { audioSequenceHeader = m }
+            if m.isVideo {
+                videoSequenceHeader = m
+                video = StreamCodecs.video(fromSequenceHeader: m.payload)
+            } else {
+                audioSequenceHeader = m
+                audio = StreamCodecs.audio(fromSequenceHeader: m.payload)
+            }
         } else {
             frames += 1
             cacheGOP(m)

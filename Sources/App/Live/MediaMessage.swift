@@ -54,17 +54,22 @@ public final class MediaMessage {
         return b
     }
 
-    /// The message as an FLV tag with its trailing previous-tag-size, encoded once.
-    public func flvTag() -> SharedBytes {
+    /// The message as an FLV tag (header, payload, previous-tag-size) framed as one HTTP chunk,
+    /// encoded once and shared by every HTTP-FLV player.
+    public func flvChunk() -> SharedBytes {
         if let b = flvBytes { return b }
-        var w = ByteWriter(capacity: 15)
+        let tagSize = 11 + payload.count + 4
+        var w = ByteWriter(capacity: 24)
+        w.append(Array((String(tagSize, radix: 16) + "\r\n").utf8))
         w.u8(type)
         w.u24(UInt32(payload.count))
         w.u24(timestamp & 0xFFFFFF)
         w.u8(UInt8(truncatingIfNeeded: timestamp >> 24))
         w.u24(0)
-        var trailer = ByteWriter(capacity: 4)
+        var trailer = ByteWriter(capacity: 6)
         trailer.u32(UInt32(11 + payload.count))
+        trailer.u8(0x0D)
+        trailer.u8(0x0A)
         let b = SharedBytes(concatenating: [w.bytes, payload, trailer.bytes])
         flvBytes = b
         return b

@@ -115,6 +115,7 @@ extension RTMPConnection {
             return
         }
         role = .publisher(source)
+        source.tcUrl = request.tcUrl
         lastMediaMs = server.loop.now
         if let v = server.config.vhost(request.vhost) {
             source.gopCacheEnabled = v.play.gopCache

@@ -28,4 +28,6 @@ public struct ClientInfo: Sendable {
     public var sendBytes: UInt64 = 0
     public var recvBytes: UInt64 = 0
     public var streamID: String?
+    public var recvKbps: Int = 0
+    public var sendKbps: Int = 0
 }

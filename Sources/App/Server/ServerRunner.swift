@@ -29,12 +29,13 @@ public enum ServerRunner {
             // A peer that resets its socket must not kill us: EPIPE is handled where writev fails.
             signal(SIGPIPE, SIG_IGN)
             let loop = try EventLoop()
-            var fds: [(fd: Int32, address: ListenAddress)] = []
-            for addr in config.listen {
-                fds.append((try TCPListener.bind(host: addr.host, port: addr.port, reusePort: true), addr))
+            var listeners: [Server.Listener] = []
+            for (addr, kind) in Server.listenerSpecs(config) {
+                let fd = try TCPListener.bind(host: addr.host, port: addr.port, reusePort: true)
+                listeners.append(Server.Listener(fd: fd, address: addr, kind: kind))
             }
             let server = Server(config: config, loop: loop)
-            try server.start(rtmpListenFDs: fds)
+            try server.start(listeners: listeners)
             var exitCode: Int32 = 0
             let signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2], loop: loop) { sig in
                 switch sig {

@@ -58,7 +58,8 @@ public struct RTMPRequest: Equatable, Sendable {
     /// `/app/stream` as SRS's API shows it.
     public var streamURL: String { "/\(app)/\(stream)" }
 
-    static func splitHostPort(_ s: String, defaultPort: Int) -> (String, Int) {
+    /// `host:port`, `[v6]:port` or `host` → (host, port).
+    public static func splitHostPort(_ s: String, defaultPort: Int) -> (String, Int) {
         if s.hasPrefix("[") , let close = s.firstIndex(of: "]") {
             let h = String(s[s.index(after: s.startIndex)..<close])
             let after = s[s.index(after: close)...]

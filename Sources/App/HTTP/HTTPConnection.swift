@@ -1,0 +1,143 @@
+import Kernel
+import Protocol
+import System
+
+/// One HTTP/1.1 client: keep-alive, pipelined requests handled in order, and at most one
+/// streaming response (HTTP-FLV) that owns the connection until it ends.
+final class HTTPConnection: ServerConnection {
+    let cid: String
+    let socket: StreamSocket
+    unowned let server: Server
+    /// Which services this listener offers (a port may serve both, as SRS when the ports are equal).
+    let servesAPI: Bool
+    let servesFiles: Bool
+    let createdMs: Int64
+    private var parser = HTTPRequestParser()
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var lastActivityMs: Int64
+    /// Set while an HTTP-FLV response streams: the player registered with its source.
+    var flv: HTTPFLVPlayer?
+    var lastRequest: HTTPRequestHead?
+
+    /// An idle keep-alive connection (no request in progress) is closed after this.
+    static let idleTimeoutMs: Int64 = 30_000
+
+    init(socket: StreamSocket, server: Server, servesAPI: Bool, servesFiles: Bool) {
+        self.socket = socket
+        self.server = server
+        self.servesAPI = servesAPI
+        self.servesFiles = servesFiles
+        self.cid = Log.newContextID()
+        self.createdMs = server.loop.now
+        self.lastActivityMs = server.loop.now
+        socket.onData = { [unowned self] bytes in self.received(bytes) }
+        socket.onClose = { [unowned self] _ in self.closed() }
+    }
+
+    func close() { socket.close() }
+
+    var clientInfo: ClientInfo {
+        var info = ClientInfo(id: cid, ip: socket.peerIP)
+        if let f = flv {
+            info.vhost = f.source.vhost
+            info.app = f.source.app
+            info.stream = f.source.stream
+            info.url = "/\(f.source.app)/\(f.source.stream)"
+            info.type = "flv-play"
+            info.streamID = f.source.id
+            info.tcUrl = "http://\(lastRequest?.header("Host") ?? socket.peerIP)/\(f.source.app)"
+        } else {
+            info.type = "http-api"
+        }
+        info.aliveMs = server.loop.now - createdMs
+        info.sendBytes = socket.bytesWritten
+        info.recvBytes = socket.bytesRead
+        return info
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        Log.cid = cid
+        lastActivityMs = server.loop.now
+        // A streaming response owns the connection; what the client sends now is ignored.
+        if flv != nil { return }
+        do {
+            for event in try parser.feed(bytes) {
+                switch event {
+                case .head(let h):
+                    head = h
+                    body = []
+                case .body(let b):
+                    body += b
+                case .end:
+                    if let h = head { dispatch(h) }
+                    head = nil
+                    if flv != nil || socket.closed { return }
+                }
+            }
+        } catch let e as HTTPParseError {
+            Log.warn("http client \(socket.peerIP): bad request: \(e)", cid: cid)
+            respond(HTTPResponse.text(e.status, "\(HTTPStatus.reason(e.status))\n"), to: nil, close: true)
+        } catch {
+            respond(HTTPResponse.text(400, "Bad Request\n"), to: nil, close: true)
+        }
+    }
+
+    private func dispatch(_ h: HTTPRequestHead) {
+        lastRequest = h
+        Log.info("HTTP \(h.method) \(h.target)", cid: cid)
+        let response = server.http.route(h, body: body, connection: self)
+        if let r = response { respond(r, to: h, close: !h.keepAlive) }
+    }
+
+    /// Sends a complete response (HEAD gets the headers only).
+    func respond(_ r: HTTPResponse, to req: HTTPRequestHead?, close: Bool) {
+        var head = HTTPResponseHead(status: r.status, headers: commonHeaders())
+        head.headers += r.headers
+        if !r.headers.contains(where: { $0.name == "Content-Length" }) {
+            head.headers.append(HTTPHeader("Content-Length", "\(r.body.count)"))
+        }
+        if close { head.headers.append(HTTPHeader("Connection", "close")) }
+        socket.send(head.encode())
+        if req?.method != "HEAD" { socket.send(r.body) }
+        if close { socket.closeWhenFlushed() }
+    }
+
+    /// Starts a chunked streaming response.
+    func startStream(contentType: String) {
+        var head = HTTPResponseHead(status: 200, headers: commonHeaders())
+        head.headers.append(HTTPHeader("Content-Type", contentType))
+        head.headers.append(HTTPHeader("Transfer-Encoding", "chunked"))
+        head.headers.append(HTTPHeader("Cache-Control", "no-cache"))
+        socket.send(head.encode())
+    }
+
+    func commonHeaders() -> [HTTPHeader] {
+        var h = [HTTPHeader("Server", Version.server)]
+        if server.config.httpServer.crossdomain || server.config.httpAPI.crossdomain {
+            h.append(HTTPHeader("Access-Control-Allow-Origin", "*"))
+            h.append(HTTPHeader("Access-Control-Allow-Methods", "GET, POST, HEAD, PUT, DELETE, OPTIONS"))
+            h.append(HTTPHeader("Access-Control-Allow-Headers", "*"))
+            h.append(HTTPHeader("Access-Control-Expose-Headers", "Server,range,Content-Length,Content-Range"))
+        }
+        return h
+    }
+
+    private func closed() {
+        if let f = flv {
+            f.stop()
+            flv = nil
+        }
+        server.remove(self)
+    }
+
+    func tick(now: Int64) {
+        if socket.closed { return }
+        if let f = flv {
+            f.tick(now: now)
+            return
+        }
+        if now - lastActivityMs > Self.idleTimeoutMs && socket.pendingBytes == 0 { socket.close() }
+        if socket.pendingBytes > 0 && now - socket.lastWriteProgressMs > Server.sendTimeoutMs { socket.close() }
+    }
+}

@@ -1,0 +1,95 @@
+import Protocol
+import System
+
+/// Routes HTTP requests: health probes, the API, HTTP-FLV live streams, static files.
+final class HTTPService {
+    unowned let server: Server
+    lazy var api = HTTPAPI(server: server)
+    lazy var files = StaticFiles(server: server)
+
+    init(server: Server) { self.server = server }
+
+    /// A response, or nil when the connection now streams (HTTP-FLV).
+    func route(_ req: HTTPRequestHead, body: [UInt8], connection c: HTTPConnection) -> HTTPResponse? {
+        if req.method == "OPTIONS" { return HTTPResponse(status: 200) }
+        switch req.path {
+        case "/healthz":
+            return .text(200, "ok\n")
+        case "/readyz":
+            return server.isDraining ? .text(503, "draining\n") : .text(200, "ready\n")
+        default:
+            break
+        }
+        if c.servesAPI, req.path == "/api" || req.path.hasPrefix("/api/") {
+            return api.handle(req, body: body, connection: c)
+        }
+        guard c.servesFiles else { return .text(404, "Not Found\n") }
+        if req.path.hasSuffix(".flv") {
+            switch serveFLV(req, connection: c) {
+            case .notMounted: break
+            case .response(let r): return r
+            case .streaming: return nil
+            }
+        }
+        guard req.method == "GET" || req.method == "HEAD" else { return .text(405, "Method Not Allowed\n") }
+        return files.serve(req)
+    }
+
+    enum FLVOutcome { case notMounted, response(HTTPResponse), streaming }
+
+    /// Starts an HTTP-FLV stream when the path fits a vhost's http_remux mount. A path that fits
+    /// no mount may still be a static .flv file.
+    private func serveFLV(_ req: HTTPRequestHead, connection c: HTTPConnection) -> FLVOutcome {
+        let host = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0
+        guard let vhost = server.config.vhost(host), vhost.httpRemux.enabled,
+              let (app, stream) = FLVMount.match(template: vhost.httpRemux.mount, path: req.path) else { return .notMounted }
+        guard req.method == "GET" || req.method == "HEAD" else { return .response(.text(405, "Method Not Allowed\n")) }
+        guard let source = server.sources.find(vhost: vhost.name, app: app, stream: stream), source.isPublished else {
+            return .response(.text(404, "Stream Not Found\n"))
+        }
+        if req.method == "HEAD" {
+            var r = HTTPResponse(status: 200, contentType: "video/x-flv")
+            r.headers.append(HTTPHeader("Cache-Control", "no-cache"))
+            return .response(r)
+        }
+        Log.trace("flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
+        c.flv = HTTPFLVPlayer(source: source, connection: c, queueLength: vhost.play.queueLength,
+                              hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
+        return .streaming
+    }
+}
+
+/// Matches a request path against an http_remux mount like `[vhost]/[app]/[stream].flv`.
+enum FLVMount {
+    /// (app, stream) when `path` fits `template`. `[vhost]/` is matched by the Host header, not the path.
+    static func match(template: String, path: String) -> (String, String)? {
+        var t = Substring(template)
+        if t.hasPrefix("/") { t = t.dropFirst() }
+        if t.hasPrefix("[vhost]/") { t = t.dropFirst("[vhost]/".count) }
+        let tparts = t.split(separator: "/", omittingEmptySubsequences: false)
+        let pparts = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        guard tparts.count == pparts.count, !tparts.isEmpty else { return nil }
+        var app: String?
+        var stream: String?
+        for (tp, pp) in zip(tparts, pparts) {
+            guard let vars = matchSegment(String(tp), String(pp)) else { return nil }
+            if let a = vars["app"] { app = a }
+            if let s = vars["stream"] { stream = s }
+        }
+        guard let a = app, let s = stream, !a.isEmpty, !s.isEmpty else { return nil }
+        return (a, s)
+    }
+
+    /// Matches one segment with at most one `[var]` and literal text around it.
+    private static func matchSegment(_ t: String, _ p: String) -> [String: String]? {
+        guard let open = t.firstIndex(of: "["), let close = t[open...].firstIndex(of: "]") else {
+            return t == p ? [:] : nil
+        }
+        let prefix = t[..<open]
+        let suffix = t[t.index(after: close)...]
+        let name = String(t[t.index(after: open)..<close])
+        guard p.hasPrefix(prefix), p.hasSuffix(suffix), p.count >= prefix.count + suffix.count else { return nil }
+        let value = String(p.dropFirst(prefix.count).dropLast(suffix.count))
+        return [name: value]
+    }
+}
