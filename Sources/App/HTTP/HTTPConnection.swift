@@ -37,6 +37,8 @@ final class HTTPConnection: ServerConnection {
 
     func close() { socket.close() }
 
+    var isIdleForQuit: Bool { flv == nil && socket.pendingBytes == 0 }
+
     var clientInfo: ClientInfo {
         var info = ClientInfo(id: cid, ip: socket.peerIP)
         if let f = flv {

@@ -47,6 +47,11 @@ public final class RTMPConnection: ServerConnection {
 
     public func close() { socket.close() }
 
+    public var isIdleForQuit: Bool {
+        if case .player(let s) = role { return !s.isPublished }
+        return false
+    }
+
     public var clientInfo: ClientInfo {
         var info = ClientInfo(id: cid, ip: socket.peerIP)
         info.vhost = request.vhost

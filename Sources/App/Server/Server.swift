@@ -155,9 +155,25 @@ public final class Server {
         return id
     }
 
-    func streamPublished(_ s: LiveSource) {}
+    /// HLS writers by stream key; a writer outlives its publish session until hls_dispose.
+    private var hlsWriters: [String: HLSWriter] = [:]
 
-    func streamUnpublished(_ s: LiveSource) {}
+    func streamPublished(_ s: LiveSource) {
+        guard let vhost = config.vhost(s.vhost), vhost.hls.enabled else { return }
+        let w = hlsWriters[s.key] ?? HLSWriter(vhost: s.vhost, app: s.app, stream: s.stream, config: vhost.hls, loop: loop)
+        w.onDisposed = { [weak self] in self?.hlsWriters.removeValue(forKey: s.key) }
+        hlsWriters[s.key] = w
+        w.sourcePublished()
+        s.addConsumer(w, now: loop.now)
+    }
+
+    /// Writes out the segments in progress (quit).
+    func flushHLS() { for w in hlsWriters.values { w.flush() } }
+
+    func streamUnpublished(_ s: LiveSource) {
+        // The source already told the writer (it is a consumer); detach so the source can be released.
+        if let w = hlsWriters[s.key] { s.removeConsumer(w, now: loop.now) }
+    }
 
     private func tick() {
         let now = loop.now

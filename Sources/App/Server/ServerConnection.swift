@@ -8,6 +8,9 @@ public protocol ServerConnection: AnyObject {
     func close()
     /// What the API shows of this client.
     var clientInfo: ClientInfo { get }
+    /// During a graceful quit: true when closing this connection loses nothing (an idle HTTP
+    /// keep-alive connection, a player of a stream nobody publishes any more).
+    var isIdleForQuit: Bool { get }
 }
 
 /// A client as `/api/v1/clients` shows it.

@@ -36,15 +36,24 @@ public enum ServerRunner {
             }
             let server = Server(config: config, loop: loop)
             try server.start(listeners: listeners)
-            var exitCode: Int32 = 0
+            func fastQuit() {
+                server.closeListeners()
+                server.closeAll()
+                loop.stop()
+            }
             let signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2], loop: loop) { sig in
                 switch sig {
+                case SIGQUIT:
+                    Log.trace("sig=\(sig), user start gracefully quit")
+                    server.startGracefulQuit { loop.stop() }
+                case SIGTERM where config.forceGraceQuit:
+                    // K8s sends TERM (after preStop): treat it as graceful when asked to, and a second
+                    // TERM cannot cut the wait short.
+                    Log.trace("force gracefully quit, signo=\(sig)")
+                    server.startGracefulQuit { loop.stop() }
                 case SIGTERM, SIGINT:
                     Log.trace("sig=\(sig), user terminate program, fast quit")
-                    server.closeListeners()
-                    server.closeAll()
-                    exitCode = 0
-                    loop.stop()
+                    fastQuit()
                 case SIGUSR1:
                     Log.reopen()
                     Log.trace("sig=\(sig), reopen log file")
@@ -56,7 +65,7 @@ public enum ServerRunner {
             loop.run()
             withExtendedLifetime(signals) {}
             Log.trace("srs terminated")
-            return exitCode
+            return 0
         } catch {
             Log.error("start server failed: \(error)")
             ProcessEnv.printError("srs: \(error)")

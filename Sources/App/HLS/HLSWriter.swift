@@ -1,0 +1,202 @@
+import Kernel
+import Protocol
+import System
+
+/// Writes one live stream as HLS: MPEG-TS segments cut at keyframes every `hls_fragment` seconds
+/// and a sliding-window m3u8, both written atomically (temp file + rename) so a reader on the same
+/// volume (nginx) never sees a partial file. Survives republish (sequence continues, with a
+/// discontinuity) and removes its files `hls_dispose` seconds after the stream ends.
+final class HLSWriter: LiveConsumer {
+    let vhost: String
+    let app: String
+    let stream: String
+    private(set) var config: HLSConfig
+    private unowned let loop: EventLoop
+
+    private var muxer: TSMuxer?
+    private var avc: AVCDecoderConfig?
+    private var aac: AACAudioConfig?
+    private var hasVideoTrack = false
+    private var segment: [UInt8] = []
+    private var segmentStartMs: Int64?
+    private var segmentLastMs: Int64 = 0
+    private var nextSequence = 0
+    private var window = HLSWindow(windowSeconds: 60)
+    private var discontinuity = true
+    private var disposeTimer: TimerID?
+    private var warnedCodec = false
+    /// Called after hls_dispose removed the files (the owner forgets this writer).
+    var onDisposed: (() -> Void)?
+    /// A segment that never sees a keyframe is cut anyway past this many bytes.
+    static let maxSegmentBytes = 64 * 1024 * 1024
+
+    init(vhost: String, app: String, stream: String, config: HLSConfig, loop: EventLoop) {
+        self.vhost = vhost
+        self.app = app
+        self.stream = stream
+        self.config = config
+        self.loop = loop
+        window = HLSWindow(windowSeconds: config.window)
+    }
+
+    // MARK: - LiveConsumer
+
+    func sourcePublished() {
+        if let t = disposeTimer { loop.cancel(t) }
+        disposeTimer = nil
+        reset()
+        discontinuity = true
+    }
+
+    func sourceUnpublished() {
+        closeSegment()
+        reset()
+        guard config.dispose > 0 else { return }
+        disposeTimer = loop.schedule(afterMs: Int64(config.dispose * 1000)) { [weak self] in self?.dispose() }
+    }
+
+    func deliver(_ m: MediaMessage) {
+        if m.isVideo {
+            onVideo(m)
+        } else if m.isAudio {
+            onAudio(m)
+        }
+    }
+
+    // MARK: - Media
+
+    private func reset() {
+        muxer = nil
+        avc = nil
+        aac = nil
+        hasVideoTrack = false
+        segment = []
+        segmentStartMs = nil
+    }
+
+    private func onVideo(_ m: MediaMessage) {
+        guard let info = try? FLVVideoInfo.parse(m.payload) else { return }
+        guard info.codecID == 7 else {
+            if !warnedCodec { Log.warn("hls: \(vhost)/\(app)/\(stream) video codec \(info.codecID) is not H.264, skipped") }
+            warnedCodec = true
+            return
+        }
+        if info.isSequenceHeader {
+            avc = try? AVCDecoderConfig.parse(m.payload[info.payloadOffset...])
+            hasVideoTrack = true
+            return
+        }
+        guard let avc else { return }
+        let dts = Int64(m.timestamp)
+        if info.isKeyframe { maybeCut(at: dts, keyframe: true) }
+        // With hls_wait_keyframe a segment starts at a keyframe, so players can start on it.
+        if segmentStartMs == nil && config.waitKeyframe && !info.isKeyframe { return }
+        guard let annexB = try? AnnexB.fromAVCC(payload: m.payload[info.payloadOffset...], nalLengthSize: avc.nalLengthSize,
+                                                 config: avc, keyframe: info.isKeyframe) else { return }
+        openSegmentIfNeeded(at: dts)
+        segment += muxer!.writeVideo(dts: dts, pts: dts + Int64(info.compositionTime), keyframe: info.isKeyframe, annexB: annexB)
+        segmentLastMs = max(segmentLastMs, dts)
+        if segment.count > Self.maxSegmentBytes { closeSegment() }
+    }
+
+    private func onAudio(_ m: MediaMessage) {
+        guard let info = try? FLVAudioInfo.parse(m.payload), info.soundFormat == 10 else { return }
+        if info.isSequenceHeader {
+            aac = try? AACAudioConfig.parse(m.payload[info.payloadOffset...])
+            return
+        }
+        guard let aac else { return }
+        let pts = Int64(m.timestamp)
+        // Audio-only streams cut on time alone; with video, audio waits for the first keyframe.
+        if !hasVideoTrack { maybeCut(at: pts, keyframe: true) }
+        if segmentStartMs == nil && hasVideoTrack { return }
+        openSegmentIfNeeded(at: pts)
+        let raw = m.payload[info.payloadOffset...]
+        segment += muxer!.writeAudio(pts: pts, adts: aac.adtsHeader(payloadLength: raw.count) + raw)
+        segmentLastMs = max(segmentLastMs, pts)
+    }
+
+    private func maybeCut(at ms: Int64, keyframe: Bool) {
+        guard let start = segmentStartMs else { return }
+        if Double(ms - start) >= config.fragment * 1000 { closeSegment() }
+    }
+
+    private func openSegmentIfNeeded(at ms: Int64) {
+        guard segmentStartMs == nil else { return }
+        if muxer == nil { muxer = TSMuxer(hasVideo: hasVideoTrack, hasAudio: aac != nil) }
+        segmentStartMs = ms
+        segmentLastMs = ms
+        segment = muxer!.header()
+    }
+
+    // MARK: - Files
+
+    private func closeSegment() {
+        guard let start = segmentStartMs else { return }
+        segmentStartMs = nil
+        let bytes = segment
+        segment = []
+        let duration = Double(max(0, segmentLastMs - start)) / 1000
+        let seq = nextSequence
+        nextSequence += 1
+        let t = Clock.localTime(Clock.wallMs())
+        let tsRelative = HLSPathTemplate.render(template: config.tsFile, vhost: vhost, app: app, stream: stream, seq: seq,
+                                                timestampMs: Clock.wallMs(), year: t.year, month: t.month, day: t.day,
+                                                hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond,
+                                                duration: duration)
+        let tsPath = config.path + "/" + tsRelative
+        do {
+            try FileSystem.makeDirectories(FileSystem.dirname(tsPath))
+            try FileSystem.writeAtomically(tsPath, bytes)
+        } catch {
+            Log.warn("hls: write \(tsPath) failed: \(error)")
+            return
+        }
+        let uri = config.entryPrefix + relative(tsRelative, toDirectoryOf: m3u8Relative)
+        let removed = window.append(M3U8Segment(uri: uri, duration: duration, discontinuity: discontinuity, sequence: seq),
+                                    file: tsPath)
+        discontinuity = false
+        if config.cleanup { for f in removed { FileSystem.remove(f) } }
+        writePlaylist()
+        Log.info("hls: segment \(tsPath) seq=\(seq) duration=\(duration)s")
+    }
+
+    private var m3u8Relative: String {
+        HLSPathTemplate.render(template: config.m3u8File, vhost: vhost, app: app, stream: stream, seq: 0, timestampMs: 0,
+                               year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0, duration: 0)
+    }
+
+    var playlistPath: String { config.path + "/" + m3u8Relative }
+
+    private func writePlaylist() {
+        let text = M3U8.mediaPlaylist(segments: window.segments, targetDuration: Int(config.fragment.rounded(.up)),
+                                      mediaSequence: window.segments.first?.sequence ?? 0)
+        do {
+            try FileSystem.makeDirectories(FileSystem.dirname(playlistPath))
+            try FileSystem.writeAtomically(playlistPath, Array(text.utf8))
+        } catch {
+            Log.warn("hls: write \(playlistPath) failed: \(error)")
+        }
+    }
+
+    /// hls_dispose: the stream stayed unpublished; remove its playlist and segments.
+    private func dispose() {
+        disposeTimer = nil
+        Log.trace("hls: dispose \(vhost)/\(app)/\(stream): remove \(window.files.count) segments and \(playlistPath)")
+        for f in window.files { FileSystem.remove(f) }
+        FileSystem.remove(playlistPath)
+        window = HLSWindow(windowSeconds: config.window)
+        discontinuity = true
+        onDisposed?()
+    }
+
+    /// `live/s-1.ts` relative to the directory of `live/s.m3u8` → `s-1.ts`.
+    private func relative(_ path: String, toDirectoryOf playlist: String) -> String {
+        let dir = FileSystem.dirname(playlist)
+        if dir == "." { return path }
+        return path.hasPrefix(dir + "/") ? String(path.dropFirst(dir.count + 1)) : path
+    }
+
+    /// Stops using this writer (vhost reconfigured or server quitting): flush what we have.
+    func flush() { closeSegment() }
+}
