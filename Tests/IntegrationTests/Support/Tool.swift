@@ -14,7 +14,7 @@ final class Tool {
         outURL = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         let h = try FileHandle(forWritingTo: outURL)
-        process.executableURL = URL(fileURLWithPath: Tool.which(name))
+        process.executableURL = URL(fileURLWithPath: name.hasPrefix("/") ? name : Tool.which(name))
         process.arguments = args
         process.standardOutput = h
         process.standardError = h
