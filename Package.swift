@@ -24,6 +24,7 @@ let package = Package(
 
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),
+        .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Kernel", "Protocol"]),
     ],

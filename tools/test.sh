@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     echo "tools/test.sh: installing ${need[*]}"
     SUDO=""
@@ -23,4 +25,4 @@ if ! swift build --build-tests >"$log" 2>&1; then
 fi
 grep -E 'warning:|error:' "$log" || true
 rm -f "$log"
-swift test --skip-build
+swift test --skip-build --disable-swift-testing

@@ -3,7 +3,23 @@ import System
 
 /// Runs the server process: logs, pid file, listeners, signals, the loop. Returns the exit code.
 public enum ServerRunner {
-    public static func run(config: ServerConfig, warnings: [String], configPath: String?) -> Int32 {
+    public static func run(config original: ServerConfig, warnings: [String], configPath: String?) -> Int32 {
+        var config = original
+        let container = config.inDocker ? "in_docker on" : ContainerDetector.system(environment: ProcessEnv.environment()).detect()
+        if let why = container {
+            // SRS in docker: run in the foreground and log to the console (docker/kubectl logs).
+            if config.daemon && config.disableDaemonForDocker { config.daemon = false }
+            if config.logTank == .file && configPath == nil { config.logTank = .console }
+            ProcessEnv.printError("srs: running in a container (\(why)); daemon=\(config.daemon)")
+        }
+        if config.daemon {
+            do {
+                try Daemon.daemonize()
+            } catch {
+                ProcessEnv.printError("srs: daemonize failed: \(error)")
+                return 1
+            }
+        }
         Log.level = config.logLevel
         do {
             if config.logTank == .file { try Log.toFile(config.logFile) } else { Log.toConsole() }
