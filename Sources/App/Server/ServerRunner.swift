@@ -7,9 +7,8 @@ public enum ServerRunner {
         var config = original
         let container = config.inDocker ? "in_docker on" : ContainerDetector.system(environment: ProcessEnv.environment()).detect()
         if let why = container {
-            // SRS in docker: run in the foreground and log to the console (docker/kubectl logs).
+            // SRS in docker: run in the foreground, so the container runtime supervises the process.
             if config.daemon && config.disableDaemonForDocker { config.daemon = false }
-            if config.logTank == .file && configPath == nil { config.logTank = .console }
             ProcessEnv.printError("srs: running in a container (\(why)); daemon=\(config.daemon)")
         }
         if config.daemon {
