@@ -1,0 +1,95 @@
+/// Which directives SwiftSRS knows where, so a typo or an SRS feature we do not have is reported
+/// (as a warning with `file:line`) instead of being silently ignored.
+enum ConfigSchema {
+    indirect enum Entry {
+        /// A directive we read.
+        case value
+        /// A block with its own known children.
+        case block([String: Entry])
+        /// An SRS directive (or whole block) SwiftSRS accepts but does not implement.
+        case unsupported
+    }
+
+    static let root: [String: Entry] = [
+        "listen": .value, "pid": .value, "max_connections": .value, "daemon": .value,
+        "disable_daemon_for_docker": .value, "in_docker": .value, "inotify_auto_reload": .value,
+        "auto_reload_for_docker": .value, "grace_start_wait": .value, "grace_final_wait": .value,
+        "grace_max_wait": .value, "force_grace_quit": .value, "srs_log_tank": .value, "srs_log_level": .value,
+        "srs_log_file": .value, "work_dir": .value, "server_id": .value, "chunk_size": .value,
+        "worker_processes": .value,
+        "http_api": .block([
+            "enabled": .value, "listen": .value, "crossdomain": .value,
+            "raw_api": .block(["enabled": .value, "allow_reload": .value, "allow_query": .unsupported, "allow_update": .unsupported]),
+            "auth": .block(["enabled": .value, "username": .value, "password": .value]),
+            "https": .unsupported,
+        ]),
+        "http_server": .block(["enabled": .value, "listen": .value, "dir": .value, "crossdomain": .value, "https": .unsupported]),
+        "vhost": .block(vhost),
+        // SRS features outside this server's scope.
+        "srs_log_level_v2": .unsupported, "asprocess": .unsupported, "empty_ip_ok": .unsupported,
+        "ff_log_dir": .unsupported, "ff_log_level": .unsupported, "utc_time": .unsupported,
+        "pithy_print_ms": .unsupported, "query_latest_version": .unsupported, "first_wait_for_qlv": .unsupported,
+        "tcmalloc_release_rate": .unsupported, "is_full": .unsupported, "rtc_server": .unsupported,
+        "srt_server": .unsupported, "stream_caster": .unsupported, "heartbeat": .unsupported, "stats": .unsupported,
+        "circuit_breaker": .unsupported, "exporter": .unsupported, "threads": .unsupported,
+        "tencentcloud_apm": .unsupported, "tencentcloud_cls": .unsupported,
+    ]
+
+    static let vhost: [String: Entry] = [
+        "enabled": .value,
+        "cluster": .block([
+            "mode": .value, "origin": .value, "token_traverse": .value, "vhost": .value, "debug_srs_upnode": .value,
+            "origin_cluster": .value, "coworkers": .value, "protocol": .value, "follow_client": .unsupported,
+        ]),
+        "play": .block([
+            "gop_cache": .value, "gop_cache_max_frames": .value, "queue_length": .value, "time_jitter": .value,
+            "mw_latency": .value, "mw_msgs": .value, "mix_correct": .unsupported, "atc": .unsupported,
+            "atc_auto": .unsupported, "send_min_interval": .unsupported, "reduce_sequence_header": .unsupported,
+        ]),
+        "publish": .block([
+            "firstpkt_timeout": .value, "normal_timeout": .value, "parse_sps": .value, "mr": .unsupported,
+            "mr_latency": .unsupported, "kickoff_for_idle": .unsupported, "try_annexb_first": .unsupported,
+        ]),
+        "hls": .block([
+            "enabled": .value, "hls_fragment": .value, "hls_td_ratio": .value, "hls_aof_ratio": .value,
+            "hls_window": .value, "hls_path": .value, "hls_m3u8_file": .value, "hls_ts_file": .value,
+            "hls_entry_prefix": .value, "hls_cleanup": .value, "hls_dispose": .value, "hls_wait_keyframe": .value,
+            "hls_ts_floor": .unsupported, "hls_acodec": .unsupported, "hls_vcodec": .unsupported,
+            "hls_nb_notify": .unsupported, "hls_dts_directly": .unsupported, "hls_ctx": .unsupported,
+            "hls_ts_ctx": .unsupported, "hls_on_error": .unsupported, "hls_keys": .unsupported,
+            "hls_fragments_per_key": .unsupported, "hls_key_file": .unsupported, "hls_key_file_path": .unsupported,
+            "hls_key_url": .unsupported,
+        ]),
+        "http_remux": .block([
+            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "guess_has_av": .value,
+            "fast_cache": .unsupported, "drop_if_not_match": .unsupported,
+        ]),
+        "chunk_size": .unsupported, "tcp_nodelay": .unsupported, "min_latency": .unsupported,
+        "in_ack_size": .unsupported, "out_ack_size": .unsupported, "http_hooks": .unsupported, "dvr": .unsupported,
+        "http_static": .unsupported, "rtc": .unsupported, "srt": .unsupported, "dash": .unsupported,
+        "hds": .unsupported, "exec": .unsupported, "forward": .unsupported, "ingest": .unsupported,
+        "transcode": .unsupported, "security": .unsupported, "refer": .unsupported, "bandcheck": .unsupported,
+    ]
+
+    /// Warns about every directive not in the schema, and every known one SwiftSRS ignores.
+    static func check(_ directives: [ConfigDirective], warnings: ConfigWarnings) {
+        check(directives, against: root, context: "", warnings: warnings)
+    }
+
+    private static func check(_ list: [ConfigDirective], against known: [String: Entry], context: String,
+                              warnings: ConfigWarnings) {
+        let inside = context.isEmpty ? "" : " in \(context)"
+        for d in list {
+            switch known[d.name] {
+            case nil:
+                warnings.add("\(d.location): unknown directive \"\(d.name)\"\(inside), ignored")
+            case .unsupported:
+                warnings.add("\(d.location): \"\(d.name)\"\(inside) is not supported by SwiftSRS, ignored")
+            case .value:
+                if d.isBlock { warnings.add("\(d.location): \"\(d.name)\"\(inside) takes no block, block ignored") }
+            case .block(let children):
+                check(d.children, against: children, context: context.isEmpty ? d.name : "\(context).\(d.name)", warnings: warnings)
+            }
+        }
+    }
+}

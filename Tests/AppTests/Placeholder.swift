@@ -1,5 +1,0 @@
-import XCTest
-
-final class AppTestsSmoke: XCTestCase {
-    func testNothing() {}
-}
