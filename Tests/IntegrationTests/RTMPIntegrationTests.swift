@@ -118,13 +118,17 @@ final class RTMPIntegrationTests: XCTestCase {
         defer { srs.stop() }
         try srs.waitListening()
         let url = "rtmp://127.0.0.1:\(srs.rtmpPort)/live/stall"
-        let pub = try FFmpeg.publish(to: url, seconds: 30, size: "640x360", extra: ["-b:v", "2M"])
+        // Constant 4 Mbps (x264 fills with padding), so the kernel's socket buffers (up to 4 MiB
+        // on loopback) fill within seconds and the server's own bounded queue must take over.
+        let pub = try FFmpeg.publish(to: url, seconds: 40, size: "640x360",
+                                     extra: ["-b:v", "4M", "-minrate", "4M", "-maxrate", "4M", "-bufsize", "1M",
+                                             "-x264-params", "nal-hrd=cbr:filler=1"])
         defer { pub.stop() }
         try Self.waitForLog(srs, "start publish stream", timeout: 10)
         // Play with a client that completes the handshake + play and then never reads.
         let fd = try RawClient.playAndStall(port: srs.rtmpPort, app: "live", stream: "stall")
         defer { close(fd) }
-        try Self.waitForLog(srs, "player too slow", timeout: 20)
+        try Self.waitForLog(srs, "player too slow", timeout: 30)
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe(url)), ["h264", "aac"])
         let rssKB = Memory.rssKB(pid: srs.pid)
         XCTAssertLessThan(rssKB, 200_000, "rss \(rssKB) KB")

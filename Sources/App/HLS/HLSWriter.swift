@@ -111,7 +111,11 @@ final class HLSWriter: LiveConsumer {
         if !hasVideoTrack { maybeCut(at: pts, keyframe: true) }
         if segmentStartMs == nil && hasVideoTrack { return }
         openSegmentIfNeeded(at: pts)
+        // Audio whose header came after this segment started waits for the next segment's PMT.
+        guard muxer?.hasAudio == true else { return }
         let raw = m.payload[info.payloadOffset...]
+        // ADTS cannot describe a longer frame; such a frame is not valid AAC anyway.
+        guard raw.count <= AACAudioConfig.maxADTSPayloadLength else { return }
         segment += muxer!.writeAudio(pts: pts, adts: aac.adtsHeader(payloadLength: raw.count) + raw)
         segmentLastMs = max(segmentLastMs, pts)
     }
@@ -123,7 +127,11 @@ final class HLSWriter: LiveConsumer {
 
     private func openSegmentIfNeeded(at ms: Int64) {
         guard segmentStartMs == nil else { return }
-        if muxer == nil { muxer = TSMuxer(hasVideo: hasVideoTrack, hasAudio: aac != nil) }
+        // A new muxer when the tracks changed (an AAC header that came after the first keyframe):
+        // the PMT of every segment must list the tracks it carries.
+        if muxer == nil || muxer?.hasVideo != hasVideoTrack || muxer?.hasAudio != (aac != nil) {
+            muxer = TSMuxer(hasVideo: hasVideoTrack, hasAudio: aac != nil)
+        }
         segmentStartMs = ms
         segmentLastMs = ms
         segment = muxer!.header()

@@ -72,10 +72,3 @@ final class HTTPFLVPlayer: LiveConsumer {
         source.removeConsumer(self, now: connection.server.loop.now)
     }
 }
-
-/// The 9-byte FLV file header and PreviousTagSize0.
-enum FLVHeader {
-    static func bytes(hasAudio: Bool, hasVideo: Bool) -> [UInt8] {
-        [0x46, 0x4C, 0x56, 0x01, (hasAudio ? 0x04 : 0) | (hasVideo ? 0x01 : 0), 0, 0, 0, 9, 0, 0, 0, 0]
-    }
-}

@@ -70,7 +70,7 @@ final class SRSProcess {
             .replacingOccurrences(of: "{API}", with: "\(apiPort)")
         try text.write(to: dir.appendingPathComponent("srs.conf"), atomically: true, encoding: .utf8)
         logURL = dir.appendingPathComponent("console.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: SRSBinary.path)
         process.arguments = ["-c", "srs.conf"]
         process.currentDirectoryURL = dir

@@ -12,7 +12,7 @@ final class Tool {
     init(_ name: String, _ args: [String]) throws {
         self.name = name
         outURL = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         let h = try FileHandle(forWritingTo: outURL)
         process.executableURL = URL(fileURLWithPath: name.hasPrefix("/") ? name : Tool.which(name))
         process.arguments = args

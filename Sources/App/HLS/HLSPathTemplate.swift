@@ -1,0 +1,45 @@
+/// Renders SRS's HLS file name templates (`hls_m3u8_file`, `hls_ts_file`): `[vhost]`, `[app]`,
+/// `[stream]`, `[seq]`, `[timestamp]` (ms), `[duration]` (ms), and the Go-style date parts
+/// `[2006]` `[01]` `[02]` `[15]` `[04]` `[05]` `[999]` (year, month, day, hour, minute, second, ms).
+///
+/// Names come from clients, so they are made safe first: a result never escapes `hls_path`
+/// (no `..`, no absolute path).
+enum HLSPathTemplate {
+    static func render(template: String, vhost: String, app: String, stream: String, seq: Int, timestampMs: Int64,
+                       year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int,
+                       duration: Double) -> String {
+        let values: [(String, String)] = [
+            ("[vhost]", safe(vhost)), ("[app]", safe(app)), ("[stream]", safe(stream)),
+            ("[seq]", String(seq)), ("[timestamp]", String(timestampMs)), ("[duration]", String(Int((duration * 1000).rounded()))),
+            ("[2006]", pad(year, 4)), ("[01]", pad(month, 2)), ("[02]", pad(day, 2)), ("[15]", pad(hour, 2)),
+            ("[04]", pad(minute, 2)), ("[05]", pad(second, 2)), ("[999]", pad(millisecond, 3)),
+        ]
+        var out = ""
+        var rest = Substring(template)
+        outer: while let open = rest.firstIndex(of: "[") {
+            out += rest[..<open]
+            rest = rest[open...]
+            for (key, value) in values where rest.hasPrefix(key) {
+                out += value
+                rest = rest.dropFirst(key.count)
+                continue outer
+            }
+            out += "["
+            rest = rest.dropFirst()
+        }
+        out += rest
+        return safe(out)
+    }
+
+    /// Drops empty, `.` and `..` path components and any leading `/`; an empty result becomes `_`.
+    static func safe(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." && $0 != ".." }
+        let joined = parts.joined(separator: "/")
+        return joined.isEmpty ? "_" : joined
+    }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
