@@ -1,18 +1,31 @@
+import CSystem
 import Glibc
 
 /// `daemon on`: the classic double fork, as SRS and nginx do, so the server leaves the terminal
 /// and is adopted by init. Call before any thread or Dispatch work exists.
+///
+/// Better than SRS: the command that started the daemon does not return until the daemon says
+/// it serves (listeners bound, pid file written) or failed, so its exit code means something to
+/// init scripts and `Type=forking` units.
 public enum Daemon {
-    /// Returns in the daemon (grandchild); the original process and the intermediate one exit 0.
-    public static func daemonize() throws {
+    /// Returns in the daemon (grandchild) with the pipe to report readiness on; the original
+    /// process waits for that report and exits 0 (ready) or 1 (the daemon failed or died).
+    public static func daemonize() throws -> Readiness {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) != 0 { throw SystemError("pipe") }
+        for fd in fds { Spawn.setInherited(fd, false) }
         let pid = fork()
         if pid < 0 { throw SystemError("fork") }
         if pid > 0 {
-            // The caller's shell waits for the first child to exit, so the daemon is running when we return.
+            close(fds[1])
             var status: Int32 = 0
             waitpid(pid, &status, 0)
-            exit(0)
+            var byte: UInt8 = 0
+            var n: Int
+            repeat { n = read(fds[0], &byte, 1) } while n < 0 && errno == EINTR
+            exit(n == 1 ? 0 : 1)
         }
+        close(fds[0])
         if setsid() < 0 { throw SystemError("setsid") }
         let pid2 = fork()
         if pid2 < 0 { throw SystemError("fork") }
@@ -24,5 +37,37 @@ public enum Daemon {
             dup2(null, 2)
             if null > 2 { close(null) }
         }
+        return Readiness(fd: fds[1])
+    }
+
+    /// The daemon's side of the readiness pipe.
+    public final class Readiness {
+        private var fd: Int32
+
+        init(fd: Int32) { self.fd = fd }
+
+        /// Tells the waiting launcher that the daemon serves (it exits 0).
+        public func ready() {
+            guard fd >= 0 else { return }
+            var byte: UInt8 = 1
+            _ = write(fd, &byte, 1)
+            close(fd)
+            fd = -1
+        }
+
+        deinit {
+            // Never reported ready: the launcher sees EOF and exits 1.
+            if fd >= 0 { close(fd) }
+        }
+    }
+}
+
+/// The signals the server handles; blocked early so one arriving during start-up is not
+/// fatal but waits for the signalfd that reads it.
+public enum Signals {
+    public static let handled: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH]
+
+    public static func blockHandled() {
+        _ = handled.withUnsafeBufferPointer { csys_block_signals($0.baseAddress, Int32($0.count)) }
     }
 }

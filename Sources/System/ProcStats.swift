@@ -55,10 +55,21 @@ public enum ProcStats {
     }
 
     /// The command line of this process, space-joined.
-    public static func commandLine() -> String { CommandLine.arguments.joined(separator: " ") }
+    /// The command line of `pid` as started (/proc/PID/cmdline; not the process title we set).
+    public static func commandLine(pid: Int) -> String {
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/cmdline") else { return "" }
+        return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
 
     public static var pid: Int { Int(getpid()) }
     public static var ppid: Int { Int(getppid()) }
+
+    /// The parent of `pid` (from /proc/PID/stat), 0 if unknown.
+    public static func parentPID(of pid: Int) -> Int {
+        guard let s = try? FileSystem.readText("/proc/\(pid)/stat"), let close = s.lastIndex(of: ")") else { return 0 }
+        let fields = s[s.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int(fields[1]) ?? 0 : 0
+    }
 }
 
 /// CPU usage between two samples, as a fraction of one CPU (0.5 = half a core).
