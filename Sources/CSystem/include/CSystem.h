@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <spawn.h>
 #include <fcntl.h>
+#include "CProcess.h"
+#include "CNet.h"
 
 /// epoll_ctl with the event packed here. Returns -1 and sets errno on failure.
 int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
