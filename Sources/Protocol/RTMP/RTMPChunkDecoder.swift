@@ -174,6 +174,9 @@ public struct RTMPChunkDecoder {
         }
         partialBytes += take
         if partialBytes > Self.maxPartialBytes { throw RTMPError.limit("\(partialBytes) bytes of partial messages") }
+        // Take the state out of the table first, so appending does not copy the partial payload
+        // (the dictionary's copy would keep it shared): O(chunk), not O(message), per chunk.
+        streams[csid] = nil
         st.payload.append(contentsOf: buffer[p..<(p + take)])
         pos = p + take
 
