@@ -1,0 +1,148 @@
+import Kernel
+import Protocol
+import System
+
+/// What an RTMP connection remembers of the cluster features.
+struct RTMPClusterState {
+    /// Messages received while the token-traverse check of `connect` runs (nil: no check).
+    var held: [RTMPMessage]?
+    /// An origin-cluster discovery for this player is running (or it was redirected).
+    var redirecting = false
+    /// Messages a client may send while its connect is checked.
+    static let maxHeld = 64
+}
+
+/// The RTMP side of the edge and origin cluster: the few calls `RTMPConnection+Commands.swift`
+/// makes, so that file stays about the protocol.
+extension RTMPConnection {
+    /// True for a client publishing here or through this edge.
+    var isPublisherRole: Bool {
+        switch role {
+        case .publisher, .edgePublisher: return true
+        case .none, .player: return false
+        }
+    }
+
+    // MARK: - Token traverse (connect)
+
+    /// On an edge vhost with `token_traverse on`: holds the client (its `connect` answer and every
+    /// later message) until an origin accepted its tcUrl. Returns true when the check started.
+    func startTokenTraverse(_ cmd: RTMPCommand, vhost: VhostConfig) -> Bool {
+        guard vhost.cluster.isEdge && vhost.cluster.tokenTraverse else { return false }
+        cluster.held = []
+        socket.setReadPaused(true)
+        server.cluster.checkToken(request: request, vhost: vhost, cid: cid) { [weak self] error in
+            guard let self, !self.socket.closed else { return }
+            Log.cid = self.cid
+            if let error {
+                Log.warn("reject client: edge token traverse failed, tcUrl=\(self.request.tcUrl): \(error)", cid: self.cid)
+                self.send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
+                    RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected",
+                                    description: "edge token traverse failed")]).message())
+                self.socket.closeWhenFlushed()
+                return
+            }
+            let held = self.cluster.held ?? []
+            self.cluster.held = nil
+            self.acceptConnect(cmd)
+            self.socket.setReadPaused(false)
+            do {
+                try self.handle(held)
+            } catch {
+                self.fail("\(error)")
+            }
+        }
+        return true
+    }
+
+    /// While the connect is checked, later messages wait. Returns true when `m` was held.
+    func holdDuringTokenTraverse(_ m: RTMPMessage) throws -> Bool {
+        guard cluster.held != nil else { return false }
+        guard cluster.held!.count < RTMPClusterState.maxHeld else {
+            throw RTMPError.limit("more than \(RTMPClusterState.maxHeld) messages before connect was accepted")
+        }
+        cluster.held!.append(m)
+        return true
+    }
+
+    /// The connection closed: stop its pending cluster work.
+    func clusterConnectionClosed() {
+        if cluster.held != nil { server.cluster.cancelTokenCheck(cid: cid) }
+    }
+
+    // MARK: - Play
+
+    /// Origin cluster: a play of a stream not published here asks the coworkers where it is and
+    /// answers with SRS's RTMP 302 (after Play.Start, as SRS), then closes within 3 s; when no
+    /// coworker has it the player is closed (SRS: "no origin"). Returns true when it took over.
+    func redirectPlayIfElsewhere(source: LiveSource, vhost: VhostConfig) -> Bool {
+        guard server.cluster.shouldDiscover(vhost: vhost, app: source.app, stream: source.stream) else { return false }
+        cluster.redirecting = true
+        let r = request
+        server.cluster.discoverOrigin(vhost: vhost, app: r.app, stream: r.stream, clientHost: r.host, cid: cid) { [weak self] origin in
+            guard let self, !self.socket.closed else { return }
+            Log.cid = self.cid
+            guard let origin else {
+                self.fail("origin cluster: no origin has \(source.key)")
+                return
+            }
+            let url = ClusterService.redirectURL(origin, request: r)
+            Log.trace("rtmp: redirect in cluster, from=\(r.host):\(r.port), target=\(origin.ip):\(origin.port), rurl=\(url)", cid: self.cid)
+            self.send(RTMPRedirect.status(url: url))
+            // SRS waits up to 3 s for the client to answer, then closes; a client that follows
+            // the redirect closes first.
+            self.server.loop.schedule(afterMs: 3000) { [weak self] in self?.socket.closeWhenFlushed() }
+        }
+        return true
+    }
+
+    /// A player was added to `source`: on an edge, the stream is pulled from an origin; else,
+    /// when a sibling worker publishes it, from that worker.
+    func playerJoinedCluster(source: LiveSource, vhost: VhostConfig) {
+        guard vhost.cluster.isEdge else {
+            server.relays.playerJoined(source)
+            return
+        }
+        server.cluster.edgePlayerJoined(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster), vhost: vhost)
+    }
+
+    // MARK: - Publish
+
+    /// On an edge vhost a publish is forwarded to an origin (SRS's publish edge): the client is
+    /// answered at once and what it sends is forwarded; a second publisher of the stream on this
+    /// edge is refused; losing the upstream ends the client. Returns true when it took over.
+    func publishThroughEdge(vhost: VhostConfig) -> Bool {
+        guard vhost.cluster.isEdge else { return false }
+        let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
+        guard let f = server.cluster.edgePublish(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster),
+                                                 vhost: vhost, cid: cid) else {
+            Log.warn("reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)
+            send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.BadName",
+                                     description: "Stream \(request.streamURL) is already publishing.", level: "error"))
+            socket.closeWhenFlushed()
+            return true
+        }
+        role = .edgePublisher(f)
+        lastMediaMs = server.loop.now
+        f.onFailure = { [weak self] error in
+            guard let self else { return }
+            Log.cid = self.cid
+            self.fail("edge publish upstream: \(error)")
+        }
+        f.onBackpressure = { [weak self] paused in self?.socket.setReadPaused(paused) }
+        sendPublishStart()
+        Log.trace("\(fmle ? "FMLE" : "flash") start publish stream \(source.key) through edge, tcUrl=\(request.tcUrl)", cid: cid)
+        return true
+    }
+
+    /// A message from an edge publisher: straight to its forwarder (the origin does the rest).
+    func forwardEdgePublish(_ m: RTMPMessage) -> Bool {
+        guard case .edgePublisher(let f) = role else { return false }
+        if m.isMedia {
+            lastMediaMs = server.loop.now
+            gotFirstMedia = true
+        }
+        f.forward(m)
+        return true
+    }
+}

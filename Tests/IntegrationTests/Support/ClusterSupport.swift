@@ -1,0 +1,176 @@
+import Foundation
+import Kernel
+import Protocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Configs and clients for the edge / origin-cluster tests.
+enum ClusterConfigs {
+    /// An origin with the API and HTTP-FLV; `cluster` goes inside the vhost. `api` overrides the
+    /// API port (origin-cluster nodes must know each other's before they start).
+    static func origin(cluster: String = "", api: String = "{API}", vhost extra: String = "") -> String {
+        """
+        listen {RTMP};
+        daemon off;
+        srs_log_tank console;
+        pid ./objs/srs.pid;
+        http_api { enabled on; listen \(api); }
+        http_server { enabled on; listen {HTTP}; dir ./objs/nginx/html; }
+        vhost __defaultVhost__ {
+            http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+            \(cluster)
+            \(extra)
+        }
+        """
+    }
+
+    /// An edge pulling from (and pushing to) `origins` (`host:port` each); `vhost` goes in the vhost.
+    static func edge(origins: [String], vhost extra: String = "") -> String {
+        origin(cluster: "cluster { mode remote; origin \(origins.joined(separator: " ")); }", vhost: extra)
+    }
+}
+
+extension SRSProcess {
+    /// Waits until the log contains `text`.
+    func expectLog(_ text: String, timeout: TimeInterval = 10) throws {
+        guard Processes.wait(timeout: timeout, { log.contains(text) }) else {
+            throw TestError("no \"\(text)\" in the log within \(timeout)s:\n\(log.suffix(6000))")
+        }
+    }
+
+    /// Milliseconds since midnight of the first log line containing `text` (SRS log timestamp).
+    func logTimeMs(_ text: String) -> Int? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains(text) }), line.count > 24 else { return nil }
+        // [2020-02-19 11:07:20.818]
+        let t = line.dropFirst(12).prefix(12).split(whereSeparator: { $0 == ":" || $0 == "." }).compactMap { Int($0) }
+        guard t.count == 4 else { return nil }
+        return ((t[0] * 60 + t[1]) * 60 + t[2]) * 1000 + t[3]
+    }
+
+    /// SIGKILL of the master and its workers (an origin that dies hard, connections reset).
+    func killHard() {
+        for child in Processes.children(of: pid) { kill(child, SIGKILL) }
+        kill(pid, SIGKILL)
+        waitExit(timeout: 5)
+        _ = Processes.wait(timeout: 5) { !TCPProbe.canConnect(port: rtmpPort) }
+    }
+
+    /// Play clients of `stream` in this server's API.
+    func playClients(stream: String) throws -> [[String: Any]] {
+        let json = try HTTPClient.get(port: apiPort, path: "/api/v1/clients/?count=100").json()
+        return (json["clients"] as? [[String: Any]] ?? []).filter {
+            ($0["name"] as? String) == stream && ($0["publish"] as? Bool) == false
+        }
+    }
+}
+
+/// An HTTP-FLV reader on its own thread: counts body bytes, notes when the server ends the response.
+final class FLVReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _bytes = 0
+    private var _closed = false
+    private var _status = 0
+    private var stopped = false
+    private var fd: Int32 = -1
+
+    init(port: Int, path: String) {
+        Thread { [self] in run(port: port, path: path) }.start()
+    }
+
+    var bytes: Int { lock.withLock { _bytes } }
+    /// True once the server closed the connection (or it failed).
+    var closed: Bool { lock.withLock { _closed } }
+    var status: Int { lock.withLock { _status } }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func run(port: Int, path: String) {
+        guard let fd = try? RawClient.connect(port: port) else {
+            lock.withLock { _closed = true }
+            return
+        }
+        self.fd = fd
+        defer { close(fd) }
+        RawClient.send(fd, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8))
+        var head: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while !lock.withLock({ stopped }) {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 200) <= 0 { continue }
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            lock.withLock {
+                if _status == 0 {
+                    head += buf[0..<n]
+                    if let sep = HTTPClient.find(head, [13, 10, 13, 10]) {
+                        let line = String(decoding: head[0..<sep], as: UTF8.self).split(separator: " ")
+                        _status = line.count > 1 ? Int(line[1]) ?? -1 : -1
+                        _bytes += head.count - sep - 4
+                    }
+                } else {
+                    _bytes += n
+                }
+            }
+        }
+        lock.withLock { _closed = true }
+    }
+}
+
+/// A raw RTMP player that reports the server's error `onStatus` (an RTMP 302) and when the
+/// server closed the connection.
+enum RTMPRedirectProbe {
+    struct Result {
+        /// The info object of the first `onStatus` with level `error` (nil if none came).
+        var status: AMF0Value?
+        /// Seconds from that status until the server closed (nil if it stayed open).
+        var closedAfter: TimeInterval?
+        var statusCodes: [String]
+    }
+
+    static func play(port: Int, app: String = "live", stream: String, timeout: TimeInterval = 10) throws -> Result {
+        let fd = try RawClient.connect(port: port)
+        defer { close(fd) }
+        var rng = SystemRandomNumberGenerator()
+        let c0c1 = RTMPHandshake.clientHello(time: 0, using: &rng)
+        RawClient.send(fd, c0c1)
+        let s = RawClient.receive(fd, count: RTMPHandshake.s0s1s2Size, timeout: 5)
+        guard s.count == RTMPHandshake.s0s1s2Size else { throw TestError("handshake: got \(s.count) bytes") }
+        RawClient.send(fd, try RTMPHandshake.clientResponse(c1: Array(c0c1[1...]), s0s1s2: s, using: &rng))
+        var out: [UInt8] = []
+        out += RTMPChunkEncoder.encode(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
+            AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string("rtmp://127.0.0.1:\(port)/\(app)"))])).message(),
+                                       chunkSize: 128)
+        out += RTMPChunkEncoder.encode(RTMPCommand(name: "createStream", transactionID: 2).message(), chunkSize: 128)
+        out += RTMPChunkEncoder.encode(RTMPCommand(name: "play", transactionID: 3, arguments: [.string(stream)])
+            .message(streamID: 1, chunkStreamID: 8), chunkSize: 128)
+        RawClient.send(fd, out)
+        var result = Result(status: nil, closedAfter: nil, statusCodes: [])
+        var decoder = RTMPChunkDecoder()
+        var statusAt: Date?
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 50) <= 0 { continue }
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 {
+                if let at = statusAt { result.closedAfter = Date().timeIntervalSince(at) }
+                return result
+            }
+            for m in try decoder.feed(Array(buf[0..<n])) where m.type == RTMPMessageType.amf0Command {
+                guard let cmd = try? RTMPCommand.decode(type: m.type, payload: m.payload), cmd.name == "onStatus",
+                      let info = cmd.arguments.first else { continue }
+                result.statusCodes.append(info["code"]?.stringValue ?? "")
+                if info["level"]?.stringValue == "error" && result.status == nil {
+                    result.status = info
+                    statusAt = Date()
+                }
+            }
+        }
+        return result
+    }
+}
