@@ -6,6 +6,7 @@ let package = Package(
     name: "SwiftSRS",
     products: [
         .executable(name: "srs", targets: ["srs"]),
+        .executable(name: "srs-bench", targets: ["srs-bench"]),
     ],
     targets: [
         // Syscalls Glibc does not export to Swift (epoll, signalfd, eventfd, timerfd, accept4, ...).
@@ -19,8 +20,9 @@ let package = Package(
         // The media server: config, connections, live sources, HTTP-FLV, HLS, API.
         .target(name: "App", dependencies: ["Kernel", "Protocol", "System"]),
         // The master process: spawns and supervises workers.
-        .target(name: "Master", dependencies: ["App", "System"]),
+        .target(name: "Master", dependencies: ["App", "Protocol", "System"]),
         .executableTarget(name: "srs", dependencies: ["App", "Master", "System"]),
+        .executableTarget(name: "srs-bench", dependencies: ["Kernel", "Protocol", "System"]),
 
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),

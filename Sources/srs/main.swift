@@ -1,8 +1,19 @@
 import App
 import Glibc
+import Master
 import System
 
-// The `srs` executable: parse the command line, load the config, run the server.
+// The `srs` executable: a worker when the master started it; else parse the command line, load
+// the config, and run as the master.
+
+let environment = ProcessEnv.environment()
+if environment[WorkerRunner.environmentKey] != nil {
+    Signals.blockHandled()
+    exit(WorkerRunner.run(environment: environment))
+}
+if let code = MasterRunner.resume(environment: environment) {
+    exit(code)
+}
 
 let options: CommandLineOptions
 do {
@@ -22,7 +33,6 @@ if options.showVersion {
     exit(0)
 }
 
-let environment = ProcessEnv.environment()
 let loaded: ConfigLoadResult
 do {
     loaded = options.environmentOnly
@@ -41,5 +51,7 @@ if options.testOnly {
     exit(0)
 }
 
-exit(ServerRunner.run(config: loaded.config, warnings: loaded.warnings,
-                      configPath: options.environmentOnly ? nil : options.configPath))
+// From here on a signal waits for the master's signalfd instead of killing a half-started server.
+Signals.blockHandled()
+
+exit(MasterRunner.run(loaded, configPath: options.environmentOnly ? nil : options.configPath, environment: environment))

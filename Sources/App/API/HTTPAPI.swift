@@ -3,7 +3,8 @@ import Protocol
 import System
 
 /// SRS's HTTP API (`/api/v1/...`): compact JSON with `code`, `server`, `service`, `pid`; logical
-/// errors keep HTTP 200 with a non-zero `code`, as SRS does.
+/// errors keep HTTP 200 with a non-zero `code`, as SRS does. Answers about streams and clients
+/// come from every worker (`HTTPAPI+Gather.swift`), so any worker answers for the whole server.
 final class HTTPAPI {
     unowned let server: Server
 
@@ -17,7 +18,9 @@ final class HTTPAPI {
 
     init(server: Server) { self.server = server }
 
-    func handle(_ req: HTTPRequestHead, body: [UInt8], connection: HTTPConnection) -> HTTPResponse {
+    /// The answer, or nil when it will come later through `connection.finish` (gathered from the
+    /// other workers).
+    func handle(_ req: HTTPRequestHead, body: [UInt8], connection c: HTTPConnection) -> HTTPResponse? {
         let callback = req.queryValue("callback")
         let parts = req.path.split(separator: "/").map(String.init)  // ["api", "v1", "streams", id?]
         // SRS 7 answers the collection without a trailing slash with a redirect to the slash form.
@@ -25,8 +28,11 @@ final class HTTPAPI {
             let q = req.target.firstIndex(of: "?").map { String(req.target[$0...]) } ?? ""
             return .redirect(req.path + "/" + q)
         }
+        let section = parts.count > 2 ? parts[2] : ""
+        let id = parts.count > 3 ? parts[3] : nil
+        if req.method == "DELETE" && section != "clients" { return .text(405, "Method Not Allowed\n") }
         let result: JSONValue
-        switch (parts.count > 1 ? parts[1] : "", parts.count > 2 ? parts[2] : "") {
+        switch (parts.count > 1 ? parts[1] : "", section) {
         case ("", _):
             result = envelope(["urls": ["v1": "the api version 1.0"]])
         case ("v1", ""):
@@ -39,18 +45,18 @@ final class HTTPAPI {
             result = envelope(["data": ["major": .int(Int64(Version.major)), "minor": .int(Int64(Version.minor)),
                                         "revision": .int(Int64(Version.revision)), "version": .string(Version.string)]])
         case ("v1", "summaries"):
-            result = envelope(["data": summaries()])
+            return gathered(req, c, ["what": "summary"]) { [unowned self] in envelope(["data": summaries($0)]) }
         case ("v1", "streams"):
-            result = streams(id: parts.count > 3 ? parts[3] : nil, req)
-        case ("v1", "clients"):
-            let id = parts.count > 3 ? parts[3] : nil
-            if req.method == "DELETE" {
-                result = kick(id: id)
-            } else {
-                result = clients(id: id, req)
+            return gathered(req, c, ["what": "streams"]) { [unowned self] in streamsAnswer($0, id: id, req) }
+        case ("v1", "clients") where req.method == "DELETE":
+            guard let id else { return .json(envelope([:], code: Code.clientNotFound), callback: callback) }
+            return gathered(req, c, ["what": "kick", "id": .string(id)]) { [unowned self] parts in
+                parts.contains(.bool(true)) ? envelope([:]) : envelope([:], code: Code.clientNotFound)
             }
+        case ("v1", "clients"):
+            return gathered(req, c, ["what": "clients"]) { [unowned self] in clientsAnswer($0, id: id, req) }
         case ("v1", "vhosts"):
-            result = vhosts(id: parts.count > 3 ? parts[3] : nil)
+            return gathered(req, c, ["what": "vhosts"]) { [unowned self] in vhostsAnswer($0, id: id) }
         case ("v1", "clusters"):
             result = clusters(req)
         default:
@@ -58,10 +64,17 @@ final class HTTPAPI {
             r.status = 404
             return r
         }
-        if req.method == "DELETE" && (parts.count < 3 || parts[2] != "clients") {
-            return .text(405, "Method Not Allowed\n")
-        }
         return .json(result, callback: callback)
+    }
+
+    /// Asks every worker, then answers with `build(parts)`.
+    private func gathered(_ req: HTTPRequestHead, _ c: HTTPConnection, _ query: JSONValue,
+                          _ build: @escaping ([JSONValue]) -> JSONValue) -> HTTPResponse? {
+        let callback = req.queryValue("callback")
+        server.siblings.gather(query, loop: server.loop, local: { [unowned self] in collect(query) }) { [weak c] parts in
+            c?.finish(.json(build(parts), callback: callback), to: req)
+        }
+        return nil
     }
 
     /// `{code, server, service, pid, ...fields}`.
@@ -72,109 +85,34 @@ final class HTTPAPI {
         return .object(members)
     }
 
-    private func page(_ req: HTTPRequestHead, _ total: Int) -> Range<Int> {
+    /// `?start=&count=` of a list (SRS's default page: 10).
+    func page(_ req: HTTPRequestHead, _ total: Int) -> Range<Int> {
         let start = max(0, Int(req.queryValue("start") ?? "") ?? 0)
         let count = max(0, Int(req.queryValue("count") ?? "") ?? 10)
         let lo = min(start, total)
         return lo..<min(total, lo + count)
     }
 
-    private func streams(id: String?, _ req: HTTPRequestHead) -> JSONValue {
-        if let id {
-            guard let s = server.sources.find(id: id) else { return envelope([:], code: Code.streamNotFound) }
-            return envelope(["stream": streamJSON(s)])
-        }
-        let all = server.sources.sources.values.sorted { $0.key < $1.key }
-        return envelope(["streams": .array(all[page(req, all.count)].map(streamJSON))])
-    }
-
-    func streamJSON(_ s: LiveSource) -> JSONValue {
-        let clients = server.clientInfos().filter { $0.streamID == s.id }
-        let send = clients.reduce(UInt64(0)) { $0 + $1.sendBytes }
-        var video: JSONValue = .null
-        if let v = s.video {
-            video = ["codec": .string(v.codec), "profile": .string(v.profile), "level": .string(v.level),
-                     "width": .int(Int64(v.width)), "height": .int(Int64(v.height))]
-        }
-        var audio: JSONValue = .null
-        if let a = s.audio {
-            audio = ["codec": .string(a.codec), "sample_rate": .int(Int64(a.sampleRate)),
-                     "channel": .int(Int64(a.channels)), "profile": .string(a.profile)]
-        }
-        return ["id": .string(s.id), "name": .string(s.stream), "vhost": .string(server.vhostID(s.vhost)),
-                "app": .string(s.app), "tcUrl": .string(s.tcUrl), "url": .string("/\(s.app)/\(s.stream)"),
-                "live_ms": .int(Clock.wallMs()), "clients": .int(Int64(clients.count)), "frames": .int(Int64(s.frames)),
-                "send_bytes": .int(Int64(send)), "recv_bytes": .int(Int64(s.bytesIn)),
-                "kbps": ["recv_30s": .int(Int64(s.recvKbps.kbps)), "send_30s": .int(Int64(s.sendKbps.kbps))],
-                "publish": ["active": .bool(s.isPublished), "cid": s.publisherCID.map { .string($0) } ?? .null],
-                "video": video, "audio": audio]
-    }
-
-    private func clients(id: String?, _ req: HTTPRequestHead) -> JSONValue {
-        if let id {
-            guard let c = server.clientInfos().first(where: { $0.id == id }) else { return envelope([:], code: Code.clientNotFound) }
-            return envelope(["client": clientJSON(c)])
-        }
-        let all = server.clientInfos().filter { $0.type != "http-api" }.sorted { $0.id < $1.id }
-        return envelope(["clients": .array(all[page(req, all.count)].map(clientJSON))])
-    }
-
-    func clientJSON(_ c: ClientInfo) -> JSONValue {
-        ["id": .string(c.id), "vhost": .string(c.vhost.isEmpty ? "" : server.vhostID(c.vhost)),
-         "stream": .string(c.streamID ?? ""), "ip": .string(c.ip), "pageUrl": .string(c.pageUrl), "swfUrl": .string(c.swfUrl),
-         "tcUrl": .string(c.tcUrl), "url": .string(c.url), "name": .string(c.stream), "type": .string(c.type),
-         "publish": .bool(c.publish), "alive": .number(Double(c.aliveMs) / 1000),
-         "send_bytes": .int(Int64(c.sendBytes)), "recv_bytes": .int(Int64(c.recvBytes)),
-         "kbps": ["recv_30s": .int(Int64(c.recvKbps)), "send_30s": .int(Int64(c.sendKbps))]]
-    }
-
-    private func kick(id: String?) -> JSONValue {
-        guard let id, let c = server.connection(id) else { return envelope([:], code: Code.clientNotFound) }
-        Log.trace("api: kick client \(id)")
-        c.close()
-        return envelope([:])
-    }
-
-    private func vhosts(id: String?) -> JSONValue {
-        let list = server.config.vhosts.map { v -> JSONValue in
-            let infos = server.clientInfos().filter { $0.vhost == v.name }
-            let streams = server.sources.sources.values.filter { $0.vhost == v.name }
-            return ["id": .string(server.vhostID(v.name)), "name": .string(v.name), "enabled": .bool(v.enabled),
-                    "clients": .int(Int64(infos.count)), "streams": .int(Int64(streams.count)),
-                    "send_bytes": .int(Int64(infos.reduce(0) { $0 + $1.sendBytes })),
-                    "recv_bytes": .int(Int64(infos.reduce(0) { $0 + $1.recvBytes })),
-                    "kbps": ["recv_30s": .int(Int64(infos.reduce(0) { $0 + $1.recvKbps })),
-                             "send_30s": .int(Int64(infos.reduce(0) { $0 + $1.sendKbps }))],
-                    "hls": ["enabled": .bool(v.hls.enabled), "fragment": .number(v.hls.fragment)]]
-        }
-        if let id {
-            guard let v = list.first(where: { $0["id"]?.stringValue == id }) else { return envelope([:], code: Code.vhostNotFound) }
-            return envelope(["vhost": v])
-        }
-        return envelope(["vhosts": .array(list)])
-    }
-
-    /// Origin-cluster discovery: where is `vhost/app/stream` published?
+    /// Origin-cluster discovery: where is `vhost/app/stream` published? SRS's exact answer (see
+    /// `ClustersAnswer`): `{"code":0,"data":{"query":{...},"origin":{...}|null}}`, no envelope.
     private func clusters(_ req: HTTPRequestHead) -> JSONValue {
         let ip = req.queryValue("ip") ?? ""
-        let vhost = req.queryValue("vhost") ?? "__defaultVhost__"
+        let vhost = req.queryValue("vhost") ?? ""
         let app = req.queryValue("app") ?? ""
         let stream = req.queryValue("stream") ?? ""
         let coworker = req.queryValue("coworker") ?? ""
-        let query: JSONValue = ["ip": .string(ip), "vhost": .string(vhost), "app": .string(app), "stream": .string(stream)]
-        let name = server.config.vhost(vhost)?.name ?? vhost
-        guard let s = server.sources.find(vhost: name, app: app, stream: stream), s.isPublished,
-              let listen = server.config.listen.first else {
-            return envelope(["data": ["query": query, "origin": .null]])
+        var origin: JSONValue = .null
+        // A stream counts when a client publishes it here or on a sibling worker (not when an
+        // edge pulls it: that one is not an origin).
+        if let v = server.config.vhost(vhost), let listen = server.config.listen.first {
+            let source = server.sources.find(vhost: v.name, app: app, stream: stream)
+            let here = source?.isPublished == true && source?.publisherKind == .client
+            if here || server.siblings.owner(of: "\(v.name)/\(app)/\(stream)") != nil {
+                origin = ClustersAnswer.origin(listen: listen, coworker: coworker, vhost: v.name, api: server.config.httpAPI.listen,
+                                               httpPort: server.config.httpServer.enabled ? server.config.httpServer.listen.port : nil)
+                Log.trace("Redirect vhost=\(v.name), path=\(app)/\(stream) to ip=\(origin["ip"]?.stringValue ?? ""), port=\(listen.port), api=\(origin["api"]?.stringValue ?? "")")
+            }
         }
-        // Advertise the listen host, unless it is a wildcard/loopback: then the host the caller used.
-        var host = listen.host
-        if ["0.0.0.0", "::", "127.0.0.1", ""].contains(host) {
-            host = RTMPRequest.splitHostPort(coworker, defaultPort: 1985).0
-        }
-        let apiPort = server.config.httpAPI.listen.port
-        return envelope(["data": ["query": query, "origin": [
-            "ip": .string(host), "port": .int(Int64(listen.port)), "vhost": .string(vhost),
-            "api": .string("\(host):\(apiPort)"), "routers": .array([.string("\(host):\(apiPort)")])]]])
+        return ClustersAnswer.answer(ip: ip, vhost: vhost, app: app, stream: stream, origin: origin)
     }
 }

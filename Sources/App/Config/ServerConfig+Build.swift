@@ -3,8 +3,7 @@ import System
 extension ServerConfig {
     /// Builds and validates the typed config from parsed directives (`file` names the main file
     /// for errors about missing directives). Unknown directives become warnings.
-    init(directives: [ConfigDirective], file: String, environment: [String: String], warnings: ConfigWarnings,
-         requireListen: Bool) throws(ConfigError) {
+    init(directives: [ConfigDirective], file: String, environment: [String: String], warnings: ConfigWarnings) throws(ConfigError) {
         self.init()
         ConfigSchema.check(directives, warnings: warnings)
         let root = ConfigDirective(name: "", children: directives, isBlock: true, file: file)
@@ -16,7 +15,7 @@ extension ServerConfig {
                 guard let l = ListenAddress(parsing: a) else { throw ConfigError(raw.location, "listen: invalid address \"\(a)\"") }
                 return l
             }
-        } else if requireListen {
+        } else {
             throw ConfigError(file, "directive \"listen\" is required (e.g. listen 1935;)")
         }
         pidFile = try r.string("pid", pidFile)

@@ -4,7 +4,7 @@ import Kernel
 /// `hls_window` seconds, as SRS keeps them (the segment that crosses the window stays, so a
 /// playlist never holds less than the window).
 struct HLSWindow {
-    let windowSeconds: Double
+    var windowSeconds: Double
     private(set) var segments: [M3U8Segment] = []
     /// The file of each segment, parallel to `segments`.
     private(set) var files: [String] = []

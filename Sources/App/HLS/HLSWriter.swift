@@ -207,4 +207,21 @@ final class HLSWriter: LiveConsumer {
 
     /// Stops using this writer (vhost reconfigured or server quitting): flush what we have.
     func flush() { closeSegment() }
+
+    /// A reload changed the hls settings: the segment in progress is finished under the old ones
+    /// and the stream goes on under the new ones, marked by a discontinuity. When the files move
+    /// (hls_path or the name templates changed) the old ones are removed at once.
+    func update(config new: HLSConfig) {
+        guard new != config else { return }
+        closeSegment()
+        if new.path != config.path || new.m3u8File != config.m3u8File || new.tsFile != config.tsFile {
+            for f in window.files { FileSystem.remove(f) }
+            FileSystem.remove(playlistPath)
+            window = HLSWindow(windowSeconds: new.window)
+        } else {
+            window.windowSeconds = new.window
+        }
+        config = new
+        discontinuity = true
+    }
 }

@@ -13,6 +13,10 @@ final class HTTPConnection: ServerConnection {
     let servesFiles: Bool
     let createdMs: Int64
     private var parser = HTTPRequestParser()
+    /// Parsed but not yet handled (pipelined requests wait for the one before them).
+    private var events: [HTTPRequestParser.Event] = []
+    /// True from a request's dispatch until its response is queued.
+    private var waiting = false
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var lastActivityMs: Int64
@@ -37,7 +41,7 @@ final class HTTPConnection: ServerConnection {
 
     func close() { socket.close() }
 
-    var isIdleForQuit: Bool { flv == nil && socket.pendingBytes == 0 }
+    var isIdleForQuit: Bool { flv == nil && !waiting && socket.pendingBytes == 0 }
 
     var clientInfo: ClientInfo {
         var info = ClientInfo(id: cid, ip: socket.peerIP)
@@ -64,32 +68,55 @@ final class HTTPConnection: ServerConnection {
         // A streaming response owns the connection; what the client sends now is ignored.
         if flv != nil { return }
         do {
-            for event in try parser.feed(bytes) {
-                switch event {
-                case .head(let h):
-                    head = h
-                    body = []
-                case .body(let b):
-                    body += b
-                case .end:
-                    if let h = head { dispatch(h) }
-                    head = nil
-                    if flv != nil || socket.closed { return }
-                }
-            }
+            events += try parser.feed(bytes)
         } catch let e as HTTPParseError {
-            Log.warn("http client \(socket.peerIP): bad request: \(e)", cid: cid)
-            respond(HTTPResponse.text(e.status, "\(HTTPStatus.reason(e.status))\n"), to: nil, close: true)
+            badRequest(e)
+            return
         } catch {
-            respond(HTTPResponse.text(400, "Bad Request\n"), to: nil, close: true)
+            badRequest(HTTPParseError(status: 400, "\(error)"))
+            return
         }
+        processEvents()
+    }
+
+    private func badRequest(_ e: HTTPParseError) {
+        Log.warn("http client \(socket.peerIP): bad request: \(e)", cid: cid)
+        respond(HTTPResponse.text(e.status, "\(HTTPStatus.reason(e.status))\n"), to: nil, close: true)
+    }
+
+    /// Handles parsed requests in order; stops while an answer is pending (gathered from the
+    /// other workers) or once the connection streams.
+    private func processEvents() {
+        while !events.isEmpty && !waiting && flv == nil && !socket.closed {
+            switch events.removeFirst() {
+            case .head(let h):
+                head = h
+                body = []
+            case .body(let b):
+                body += b
+            case .end:
+                if let h = head { dispatch(h) }
+                head = nil
+            }
+        }
+        // A bad request pipelined behind good ones: answered once they are.
+        if let e = parser.error, events.isEmpty, !waiting, flv == nil, !socket.closed { badRequest(e) }
     }
 
     private func dispatch(_ h: HTTPRequestHead) {
         lastRequest = h
         Log.info("HTTP \(h.method) \(h.target)", cid: cid)
-        let response = server.http.route(h, body: body, connection: self)
-        if let r = response { respond(r, to: h, close: !h.keepAlive) }
+        waiting = true
+        if let r = server.http.route(h, body: body, connection: self) { finish(r, to: h) }
+    }
+
+    /// Answers the request being handled (at once, or later for answers gathered from workers),
+    /// then goes on with the requests queued behind it.
+    func finish(_ r: HTTPResponse, to h: HTTPRequestHead) {
+        guard waiting, !socket.closed else { return }
+        waiting = false
+        respond(r, to: h, close: !h.keepAlive)
+        processEvents()
     }
 
     /// Sends a complete response (HEAD gets the headers only).

@@ -28,14 +28,15 @@ final class HTTPService {
             switch serveFLV(req, connection: c) {
             case .notMounted: break
             case .response(let r): return r
-            case .streaming: return nil
+            case .streaming, .deferred: return nil
             }
         }
         guard req.method == "GET" || req.method == "HEAD" else { return .text(405, "Method Not Allowed\n") }
         return files.serve(req)
     }
 
-    enum FLVOutcome { case notMounted, response(HTTPResponse), streaming }
+    /// `deferred`: the answer comes later, through `HTTPConnection.finish`.
+    enum FLVOutcome { case notMounted, response(HTTPResponse), streaming, deferred }
 
     /// Starts an HTTP-FLV stream when the path fits a vhost's http_remux mount. A path that fits
     /// no mount may still be a static .flv file.
@@ -44,7 +45,11 @@ final class HTTPService {
         guard let vhost = server.config.vhost(host), vhost.httpRemux.enabled,
               let (app, stream) = FLVMount.match(template: vhost.httpRemux.mount, path: req.path) else { return .notMounted }
         guard req.method == "GET" || req.method == "HEAD" else { return .response(.text(405, "Method Not Allowed\n")) }
-        guard let source = server.sources.find(vhost: vhost.name, app: app, stream: stream), source.isPublished else {
+        if let outcome = clusterFLV(req, vhost: vhost, app: app, stream: stream, connection: c) { return outcome }
+        // Published here, or on a sibling worker (then pulled from there for this player).
+        let key = "\(vhost.name)/\(app)/\(stream)"
+        let local = server.sources.find(vhost: vhost.name, app: app, stream: stream)
+        guard local?.isPublished == true || server.siblings.owner(of: key) != nil else {
             return .response(.text(404, "Stream Not Found\n"))
         }
         if req.method == "HEAD" {
@@ -52,9 +57,11 @@ final class HTTPService {
             r.headers.append(HTTPHeader("Cache-Control", "no-cache"))
             return .response(r)
         }
+        let source = local ?? server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
         Log.trace("flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
         c.flv = HTTPFLVPlayer(source: source, connection: c, queueLength: vhost.play.queueLength,
                               hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
+        server.relays.playerJoined(source)
         return .streaming
     }
 }

@@ -15,6 +15,11 @@ public final class LiveSource {
 
     /// The context id of the publishing connection, nil when not published.
     public private(set) var publisherCID: String?
+    /// Who publishes: a client, or an ingester pulling from upstream (edge, relay), which must not
+    /// trigger origin duties such as HLS.
+    public private(set) var publisherKind = PublisherKind.client
+    /// Called when the last consumer left (an edge stops pulling then).
+    public var onLastConsumerLeft: (() -> Void)?
     public private(set) var metadata: MediaMessage?
     public private(set) var videoSequenceHeader: MediaMessage?
     public private(set) var audioSequenceHeader: MediaMessage?
@@ -43,7 +48,7 @@ public final class LiveSource {
         self.vhost = vhost
         self.app = app
         self.stream = stream
-        self.id = "vid-" + Log.newContextID().prefix(7)
+        self.id = StableID.make("\(vhost)/\(app)/\(stream)")
         self.lastActiveMs = now
     }
 
@@ -51,9 +56,10 @@ public final class LiveSource {
     public var consumerCount: Int { consumers.count }
 
     /// Claims the stream for a publisher. Fails if another publisher has it.
-    public func publish(cid: String, now: Int64) -> Bool {
+    public func publish(cid: String, now: Int64, kind: PublisherKind = .client) -> Bool {
         guard publisherCID == nil else { return false }
         publisherCID = cid
+        publisherKind = kind
         publishedAtMs = now
         lastActiveMs = now
         metadata = nil
@@ -106,9 +112,14 @@ public final class LiveSource {
     }
 
     public func removeConsumer(_ c: LiveConsumer, now: Int64) {
+        let before = consumers.count
         consumers.removeAll { $0 === c }
         lastActiveMs = now
+        if before > 0 && consumers.isEmpty { onLastConsumerLeft?() }
     }
+
+    /// Drops the cached GOP (an ingester switched upstream: the old frames must not start a player).
+    public func discardCachedGOP() { clearGOP() }
 
     /// True when nothing uses the source any more.
     public var isIdle: Bool { publisherCID == nil && consumers.isEmpty }
@@ -130,4 +141,12 @@ public final class LiveSource {
 
     /// Frames currently in the GOP cache (for tests and the API).
     public var gopCount: Int { gop.count }
+}
+
+/// Who publishes a `LiveSource`.
+public enum PublisherKind: Sendable {
+    /// A client connection (RTMP publish): the stream originates here.
+    case client
+    /// An ingester pulling the stream from an upstream server or a sibling worker.
+    case ingester
 }

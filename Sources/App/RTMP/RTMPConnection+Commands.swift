@@ -20,7 +20,7 @@ extension RTMPConnection {
         case "play":
             try onPlay(cmd)
         case "FCUnpublish":
-            if case .publisher = role {
+            if isPublisherRole {
                 send(RTMPCommand(name: "onFCUnpublish", transactionID: 0, arguments: [
                     RTMPStatus.info(code: "NetStream.Unpublish.Success", description: "Stop publishing stream.")])
                     .message(streamID: Self.mediaStreamID, chunkStreamID: RTMPChunkStreamID.streamData))
@@ -69,6 +69,12 @@ extension RTMPConnection {
         }
         // Resolve to the configured vhost name, so `__defaultVhost__` keys all unmatched hosts.
         request.vhost = vhost.name
+        if startTokenTraverse(cmd, vhost: vhost) { return }
+        acceptConnect(cmd)
+    }
+
+    /// Answers an accepted `connect` (window, bandwidth, chunk size, `_result`, `onBWDone`).
+    func acceptConnect(_ cmd: RTMPCommand) {
         connected = true
         let chunkSize = server.config.chunkSize
         send(RTMPControl.windowAckSize(2_500_000))
@@ -98,7 +104,7 @@ extension RTMPConnection {
 
     private func streamRequest(_ cmd: RTMPCommand) throws {
         guard connected else { throw RTMPError.malformed("\(cmd.name) before connect") }
-        guard case .none = role else { throw RTMPError.malformed("\(cmd.name) on a busy connection") }
+        guard case .none = role, !cluster.redirecting else { throw RTMPError.malformed("\(cmd.name) on a busy connection") }
         guard let name = cmd.stringArgument(0), !name.isEmpty else { throw RTMPError.malformed("\(cmd.name) without a stream name") }
         request.setStream(name)
         if let v = server.config.vhost(request.vhost) { request.vhost = v.name }
@@ -106,6 +112,7 @@ extension RTMPConnection {
 
     private func onPublish(_ cmd: RTMPCommand) throws {
         try streamRequest(cmd)
+        if let v = server.config.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
         guard source.publish(cid: cid, now: server.loop.now) else {
             Log.warn("reject publish: stream \(source.key) is busy (publisher \(source.publisherCID ?? "-"))", cid: cid)
@@ -121,6 +128,13 @@ extension RTMPConnection {
             source.gopCacheEnabled = v.play.gopCache
             source.gopCacheMaxFrames = v.play.gopCacheMaxFrames
         }
+        sendPublishStart()
+        Log.trace("\(fmle ? "FMLE" : "flash") start publish stream \(source.key), tcUrl=\(request.tcUrl)", cid: cid)
+        server.streamPublished(source)
+    }
+
+    /// `onFCPublish` (FMLE clients) and `onStatus(NetStream.Publish.Start)`.
+    func sendPublishStart() {
         if fmle {
             send(RTMPCommand(name: "onFCPublish", transactionID: 0, arguments: [
                 RTMPStatus.info(code: "NetStream.Publish.Start", description: "Started publishing stream.")])
@@ -128,8 +142,6 @@ extension RTMPConnection {
         }
         send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.Start",
                                  description: "Started publishing stream."))
-        Log.trace("\(fmle ? "FMLE" : "flash") start publish stream \(source.key), tcUrl=\(request.tcUrl)", cid: cid)
-        server.streamPublished(source)
     }
 
     private func onPlay(_ cmd: RTMPCommand) throws {
@@ -137,14 +149,17 @@ extension RTMPConnection {
         let vhost = server.config.vhost(request.vhost)
         playQueue = PlayQueueMeter(queueLengthSeconds: vhost?.play.queueLength ?? 30)
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
-        role = .player(source)
         send(RTMPControl.userControl(event: RTMPControl.streamBegin, value: Self.mediaStreamID))
         send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Play.Reset",
                                  description: "Playing and resetting stream."))
         send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Play.Start",
                                  description: "Started playing stream."))
         send(RTMPStatus.data(streamID: Self.mediaStreamID, values: [.string("|RtmpSampleAccess"), .boolean(true), .boolean(true)]))
+        // A sibling worker's relay pull is served as it is: no redirect, no pull of its own.
+        if !isInternal, let v = vhost, redirectPlayIfElsewhere(source: source, vhost: v) { return }
+        role = .player(source)
         Log.trace("start play stream \(source.key), published=\(source.isPublished), consumers=\(source.consumerCount + 1)", cid: cid)
         source.addConsumer(self, now: server.loop.now)
+        if !isInternal, let v = vhost { playerJoinedCluster(source: source, vhost: v) }
     }
 }

@@ -6,6 +6,7 @@ extension RTMPConnection: LiveConsumer {
     // MARK: - Publisher side
 
     func onMedia(_ m: RTMPMessage) {
+        if forwardEdgePublish(m) { return }
         guard case .publisher(let source) = role else { return }
         lastMediaMs = server.loop.now
         gotFirstMedia = true
@@ -13,6 +14,7 @@ extension RTMPConnection: LiveConsumer {
     }
 
     func onData(_ m: RTMPMessage) {
+        if forwardEdgePublish(m) { return }
         guard case .publisher(let source) = role else { return }
         var payload = m.payload
         if m.type == RTMPMessageType.amf3Data, payload.first == 0 { payload.removeFirst() }

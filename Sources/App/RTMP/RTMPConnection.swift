@@ -7,7 +7,7 @@ import System
 /// to completion before the next.
 public final class RTMPConnection: ServerConnection {
     enum Phase { case c0c1, c2, messages }
-    enum Role { case none, publisher(LiveSource), player(LiveSource) }
+    enum Role { case none, publisher(LiveSource), player(LiveSource), edgePublisher(EdgeForwarder) }
 
     public let cid: String
     let socket: StreamSocket
@@ -27,6 +27,8 @@ public final class RTMPConnection: ServerConnection {
     var lastAckedBytes: UInt64 = 0
     var lastMediaMs: Int64 = 0
     var gotFirstMedia = false
+    /// Edge and origin cluster state (token traverse, redirect).
+    var cluster = RTMPClusterState()
 
     // Player state.
     var playQueue: PlayQueueMeter
@@ -35,9 +37,13 @@ public final class RTMPConnection: ServerConnection {
     var waitingKeyframe = false
     var hasVideo = false
 
-    init(socket: StreamSocket, server: Server) {
+    /// A sibling worker's relay pull (see `Server.startRelayListener`).
+    public let isInternal: Bool
+
+    init(socket: StreamSocket, server: Server, relay: Bool = false) {
         self.socket = socket
         self.server = server
+        self.isInternal = relay
         self.cid = Log.newContextID()
         self.createdMs = server.loop.now
         self.playQueue = PlayQueueMeter(queueLengthSeconds: 30)
@@ -72,6 +78,10 @@ public final class RTMPConnection: ServerConnection {
         case .player(let s):
             info.type = "rtmp-play"
             info.streamID = s.id
+        case .edgePublisher(let f):
+            info.type = fmle ? "fmle-publish" : "flash-publish"
+            info.publish = true
+            info.streamID = f.source.id
         case .none:
             info.type = "unknown"
         }
@@ -117,9 +127,10 @@ public final class RTMPConnection: ServerConnection {
         }
     }
 
-    private func handle(_ messages: [RTMPMessage]) throws {
+    func handle(_ messages: [RTMPMessage]) throws {
         for m in messages {
             if socket.closed { return }
+            if try holdDuringTokenTraverse(m) { continue }
             try handle(m)
         }
     }
@@ -176,6 +187,7 @@ public final class RTMPConnection: ServerConnection {
 
     private func closed(_ reason: StreamSocket.CloseReason) {
         Log.cid = cid
+        clusterConnectionClosed()
         leaveRole()
         Log.trace("rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
         server.remove(self)
@@ -189,6 +201,9 @@ public final class RTMPConnection: ServerConnection {
             server.streamUnpublished(s)
         case .player(let s):
             s.removeConsumer(self, now: server.loop.now)
+        case .edgePublisher(let f):
+            Log.trace("unpublish stream \(f.source.key) through edge", cid: cid)
+            server.cluster.edgePublishEnded(f)
         case .none:
             break
         }
@@ -201,7 +216,7 @@ public final class RTMPConnection: ServerConnection {
             fail("no connect within \(Server.connectTimeoutMs)ms")
             return
         }
-        if case .publisher = role, let vhost = server.config.vhost(request.vhost) {
+        if isPublisherRole, let vhost = server.config.vhost(request.vhost) {
             let limit = Int64(gotFirstMedia ? vhost.publish.normalTimeoutMs : vhost.publish.firstPacketTimeoutMs)
             if now - lastMediaMs > limit {
                 fail("publisher sent no media for \(now - lastMediaMs)ms (timeout \(limit)ms)")

@@ -6,20 +6,27 @@ extension Server {
     /// the listeners, wait for connections to end, dispose sources, wait `grace_final_wait`, done.
     /// Beyond SRS: players of streams that are no longer published are closed (they would wait
     /// forever), idle HTTP keep-alive connections are closed, and `grace_max_wait` bounds the wait.
-    public func startGracefulQuit(done: @escaping () -> Void) {
+    ///
+    /// A worker retired by a hot upgrade (`retire: true`) skips the waits meant for load
+    /// balancers: it stops accepting at once (the new workers accept), serves its connections
+    /// until they end, and exits.
+    public func startGracefulQuit(retire: Bool = false, done: @escaping () -> Void) {
         guard !isDraining else { return }
         isDraining = true
         let startMs = loop.now
-        Log.trace("cleanup for quit signal fast=0, grace=1")
-        Log.trace("start wait for \(config.graceStartWaitMs)ms")
-        loop.schedule(afterMs: Int64(config.graceStartWaitMs)) { [unowned self] in
+        let startWait = retire ? 0 : config.graceStartWaitMs
+        Log.trace(retire ? "retire for upgrade, fast=0, grace=1" : "cleanup for quit signal fast=0, grace=1")
+        Log.trace("start wait for \(startWait)ms")
+        loop.schedule(afterMs: Int64(startWait)) { [unowned self] in
             closeListeners()
             Log.trace("listeners closed")
-            waitForConnections(startMs: startMs, done: done)
+            waitForConnections(startMs: startMs, finalWaitMs: retire ? 0 : config.graceFinalWaitMs, done: done)
         }
     }
 
-    private func waitForConnections(startMs: Int64, done: @escaping () -> Void) {
+    private func waitForConnections(startMs: Int64, finalWaitMs: Int, done: @escaping () -> Void) {
+        // Whichever comes first (the timer, or the last connection leaving) runs this once.
+        quitPoll += 1
         for c in connectionsList where c.isIdleForQuit { c.close() }
         let n = connectionCount
         if n > 0 {
@@ -29,14 +36,22 @@ extension Server {
             } else {
                 Log.trace("wait for \(n) conns to quit")
             }
-            loop.schedule(afterMs: 1000) { [unowned self] in waitForConnections(startMs: startMs, done: done) }
+            // Look again in a second, or as soon as the last connection is gone.
+            let token = quitPoll
+            let again = { [unowned self] in
+                guard token == quitPoll else { return }
+                waitForConnections(startMs: startMs, finalWaitMs: finalWaitMs, done: done)
+            }
+            quitWaiter = again
+            loop.schedule(afterMs: 1000, again)
             return
         }
+        quitWaiter = nil
         flushHLS()
         sources.disposeAll()
         Log.trace("source disposed")
-        Log.trace("final wait for \(config.graceFinalWaitMs)ms")
-        loop.schedule(afterMs: Int64(config.graceFinalWaitMs)) {
+        Log.trace("final wait for \(finalWaitMs)ms")
+        loop.schedule(afterMs: Int64(finalWaitMs)) {
             Log.trace("srs gracefully quit")
             done()
         }

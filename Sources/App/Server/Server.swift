@@ -10,39 +10,51 @@ public final class Server {
     static let sendTimeoutMs: Int64 = 30_000
 
     public let loop: EventLoop
-    public private(set) var config: ServerConfig
+    public internal(set) var config: ServerConfig
     public let sources = SourceManager()
-    public let pid = getpid()
     public let startedMs = Clock.wallMs()
-    /// SRS's `server` id in API answers (config `server_id`, else random per process).
-    public let serverID: String
-    /// SRS's `service` id: random per process start.
-    public let serviceID = Log.newContextID()
-    private var vhostIDs: [String: String] = [:]
+    /// Who this server is in API answers (the same in every worker of a master).
+    public let identity: ServerIdentity
+    /// SRS's `server` id in API answers (config `server_id`, else random per master start).
+    public var serverID: String { identity.serverID }
+    /// SRS's `service` id: random per master start.
+    public var serviceID: String { identity.serviceID }
+    /// The pid the API reports: the master's (the pid file's).
+    public var pid: Int32 { identity.pid }
+    /// The other workers, through the master.
+    public let siblings = SiblingLink()
+    /// Pulls of streams published on other workers, for players here.
+    lazy var relays = SiblingRelays(server: self)
     private var connections: [String: ServerConnection] = [:]
+    private var internalConnections = 0
     private var kbps: [String: (recv: Kbps, send: Kbps)] = [:]
-    private var rtmpListeners: [TCPListener] = []
-    private var httpListeners: [TCPListener] = []
+    private var listeners: [ListenerSpec: TCPListener] = [:]
     private var ticker: RepeatingTimer?
     lazy var http = HTTPService(server: self)
+    /// Edge (pull/push through origins) and origin cluster (discovery, redirects).
+    lazy var cluster = ClusterService(server: self)
     var cpu = CPUSampler()
     private var lastSystemTicks = ProcStats.systemTicks()
     private(set) var systemCPUPercent = 0.0
     /// True once a graceful quit started: /readyz answers 503 so load balancers drain us.
     public internal(set) var isDraining = false
+    /// During a graceful quit: runs when the last connection is gone (see `Server+Quit.swift`).
+    var quitWaiter: (() -> Void)?
+    var quitPoll = 0
     /// Total connections accepted, and refused for max_connections.
     public private(set) var acceptedTotal: UInt64 = 0
     public private(set) var refusedTotal: UInt64 = 0
 
-    public init(config: ServerConfig, loop: EventLoop) {
+    public init(config: ServerConfig, loop: EventLoop, identity: ServerIdentity? = nil) {
         self.config = config
         self.loop = loop
-        self.serverID = config.serverID ?? "vid-" + String(Log.newContextID().prefix(7))
+        self.identity = identity ?? ServerIdentity(serverID: config.serverID ?? "vid-" + String(Log.newContextID().prefix(7)),
+                                                   serviceID: Log.newContextID(), pid: getpid())
     }
 
     /// A listening socket and what it serves.
     public struct Listener {
-        public enum Kind: Sendable { case rtmp, http(api: Bool, files: Bool) }
+        public enum Kind: Equatable, Hashable, Sendable { case rtmp, http(api: Bool, files: Bool) }
         public var fd: Int32
         public var address: ListenAddress
         public var kind: Kind
@@ -51,50 +63,48 @@ public final class Server {
             self.address = address
             self.kind = kind
         }
+        public var spec: ListenerSpec { ListenerSpec(address: address, kind: kind) }
     }
 
-    /// Starts serving on listening fds (bound by us or inherited from the master).
+    /// Starts serving on listening fds (passed by the master).
     public func start(listeners: [Listener]) throws {
-        for spec in listeners {
-            let l = try TCPListener(fd: spec.fd, host: spec.address.host, port: spec.address.port, loop: loop)
-            switch spec.kind {
-            case .rtmp:
-                l.onAccept = { [unowned self] fd, ip, port in self.acceptRTMP(fd: fd, ip: ip, port: port) }
-                rtmpListeners.append(l)
-                Log.trace("RTMP listen at tcp://\(spec.address.host):\(l.boundPort), fd=\(spec.fd)")
-            case .http(let api, let files):
-                l.onAccept = { [unowned self] fd, ip, port in self.acceptHTTP(fd: fd, ip: ip, port: port, api: api, files: files) }
-                httpListeners.append(l)
-                Log.trace("HTTP \(api ? "API" : "")\(api && files ? "+" : "")\(files ? "Server" : "") listen at tcp://\(spec.address.host):\(l.boundPort), fd=\(spec.fd)")
-            }
-        }
+        for l in listeners { try open(l) }
         ticker = loop.repeating(everyMs: 1000) { [unowned self] in self.tick() }
     }
 
-    /// The listeners this config asks for: RTMP ports, then HTTP API/server (one socket when their ports are equal).
-    public static func listenerSpecs(_ config: ServerConfig) -> [(ListenAddress, Listener.Kind)] {
-        var out: [(ListenAddress, Listener.Kind)] = config.listen.map { ($0, .rtmp) }
-        let api = config.httpAPI.enabled ? config.httpAPI.listen : nil
-        let files = config.httpServer.enabled ? config.httpServer.listen : nil
-        if let a = api, let f = files, a.port == f.port {
-            out.append((f, .http(api: true, files: true)))
-        } else {
-            if let a = api { out.append((a, .http(api: true, files: false))) }
-            if let f = files { out.append((f, .http(api: false, files: true))) }
+    /// Accepts on one listening fd (the server owns it from here).
+    func open(_ spec: Listener) throws {
+        let l = try TCPListener(fd: spec.fd, host: spec.address.host, port: spec.address.port, loop: loop)
+        switch spec.kind {
+        case .rtmp:
+            l.onAccept = { [unowned self] fd, ip, port in self.acceptRTMP(fd: fd, ip: ip, port: port) }
+            Log.trace("RTMP listen at tcp://\(spec.address), fd=\(spec.fd)")
+        case .http(let api, let files):
+            l.onAccept = { [unowned self] fd, ip, port in self.acceptHTTP(fd: fd, ip: ip, port: port, api: api, files: files) }
+            Log.trace("HTTP \(api ? "API" : "")\(api && files ? "+" : "")\(files ? "Server" : "") listen at tcp://\(spec.address), fd=\(spec.fd)")
         }
-        return out
+        listeners[spec.spec]?.close()
+        listeners[spec.spec] = l
     }
 
-    /// The ports actually bound (tests listen on port 0).
-    public var rtmpPorts: [Int] { rtmpListeners.map { $0.boundPort } }
+    /// Stops accepting on one listener.
+    func close(_ spec: ListenerSpec) {
+        listeners.removeValue(forKey: spec)?.close()
+    }
 
-    private func acceptRTMP(fd: Int32, ip: String, port: Int) {
-        guard admit(fd: fd, ip: ip) else { return }
+    /// What this worker listens on now.
+    var listening: Set<ListenerSpec> { Set(listeners.keys) }
+
+    /// A new RTMP client; `relay` ones come from sibling workers' relay pulls (not counted,
+    /// not limited by max_connections, never relayed further).
+    func acceptRTMP(fd: Int32, ip: String, port: Int, relay: Bool = false) {
+        guard relay || admit(fd: fd, ip: ip) else { return }
         do {
             let socket = try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)
-            let c = RTMPConnection(socket: socket, server: self)
+            let c = RTMPConnection(socket: socket, server: self, relay: relay)
             connections[c.cid] = c
-            Log.trace("RTMP client ip=\(ip):\(port), fd=\(fd)", cid: c.cid)
+            if relay { internalConnections += 1 }
+            Log.trace("RTMP client ip=\(ip):\(port), fd=\(fd)\(relay ? ", relay" : "")", cid: c.cid)
         } catch {
             Log.error("accept \(ip):\(port): \(error)")
             Glibc.close(fd)
@@ -117,9 +127,9 @@ public final class Server {
     /// Applies max_connections; closes the fd when over it.
     func admit(fd: Int32, ip: String) -> Bool {
         acceptedTotal += 1
-        if connections.count >= config.maxConnections {
+        if clientCount >= connectionLimit {
             refusedTotal += 1
-            Log.warn("drop client \(ip): max_connections \(config.maxConnections) reached")
+            Log.warn("drop client \(ip): max_connections \(config.maxConnections) reached (\(connectionLimit) on this worker)")
             Glibc.close(fd)
             return false
         }
@@ -127,17 +137,35 @@ public final class Server {
     }
 
     func remove(_ c: ServerConnection) {
-        connections.removeValue(forKey: c.cid)
+        guard connections.removeValue(forKey: c.cid) != nil else { return }
+        if c.isInternal { internalConnections -= 1 }
         kbps.removeValue(forKey: c.cid)
+        if connections.isEmpty, let w = quitWaiter {
+            quitWaiter = nil
+            loop.runSoon(w)
+        }
     }
 
     public var connectionCount: Int { connections.count }
+    /// This worker's share of `max_connections` (SRS counts the whole server; the kernel spreads
+    /// connections over the workers, so each takes its part, rounded up).
+    var connectionLimit: Int {
+        let workers: Int
+        switch config.workerProcesses {
+        case .count(let n): workers = n
+        case .auto: workers = CPUBudget.current
+        }
+        return (config.maxConnections + workers - 1) / max(1, workers)
+    }
+
+    /// Connections of real clients (relay pulls of sibling workers excluded).
+    var clientCount: Int { connections.count - internalConnections }
     var connectionsList: [ServerConnection] { Array(connections.values) }
     func connection(_ cid: String) -> ServerConnection? { connections[cid] }
 
     /// Every client with its 30 s rates.
     func clientInfos() -> [ClientInfo] {
-        connections.values.map { c in
+        connections.values.filter { !$0.isInternal }.map { c in
             var info = c.clientInfo
             if let k = kbps[c.cid] {
                 info.recvKbps = k.recv.kbps
@@ -147,30 +175,53 @@ public final class Server {
         }
     }
 
-    /// A stable API id for a vhost name.
-    func vhostID(_ name: String) -> String {
-        if let id = vhostIDs[name] { return id }
-        let id = "vid-" + String(Log.newContextID().prefix(7))
-        vhostIDs[name] = id
-        return id
-    }
+    /// The API id of a vhost: derived from its name, so every worker gives the same one.
+    func vhostID(_ name: String) -> String { StableID.make(name) }
 
     /// HLS writers by stream key; a writer outlives its publish session until hls_dispose.
     private var hlsWriters: [String: HLSWriter] = [:]
 
+    /// A client started publishing `s` here: siblings learn of it, and HLS starts if enabled.
     func streamPublished(_ s: LiveSource) {
+        siblings.published(s.key)
+        attachHLS(s)
+    }
+
+    /// Starts writing `s` as HLS when its vhost asks for it (a writer left from an earlier
+    /// publish, waiting for hls_dispose, continues with a discontinuity).
+    func attachHLS(_ s: LiveSource) {
+        // HLS is the origin's job: a stream pulled by an edge (or relayed) is not segmented here.
+        guard s.publisherKind == .client else { return }
         guard let vhost = config.vhost(s.vhost), vhost.hls.enabled else { return }
-        let w = hlsWriters[s.key] ?? HLSWriter(vhost: s.vhost, app: s.app, stream: s.stream, config: vhost.hls, loop: loop)
-        w.onDisposed = { [weak self] in self?.hlsWriters.removeValue(forKey: s.key) }
-        hlsWriters[s.key] = w
+        let w: HLSWriter
+        if let existing = hlsWriters[s.key] {
+            w = existing
+            w.update(config: vhost.hls)
+        } else {
+            w = HLSWriter(vhost: s.vhost, app: s.app, stream: s.stream, config: vhost.hls, loop: loop)
+            w.onDisposed = { [weak self] in self?.hlsWriters.removeValue(forKey: s.key) }
+            hlsWriters[s.key] = w
+        }
         w.sourcePublished()
         s.addConsumer(w, now: loop.now)
     }
+
+    /// Stops writing `s` as HLS (unpublished, or hls turned off by a reload); its files stay
+    /// until hls_dispose.
+    func detachHLS(_ s: LiveSource) {
+        guard let w = hlsWriters[s.key] else { return }
+        s.removeConsumer(w, now: loop.now)
+        w.sourceUnpublished()
+    }
+
+    /// The HLS writer of a stream key, if any (reload).
+    func hlsWriter(_ key: String) -> HLSWriter? { hlsWriters[key] }
 
     /// Writes out the segments in progress (quit).
     func flushHLS() { for w in hlsWriters.values { w.flush() } }
 
     func streamUnpublished(_ s: LiveSource) {
+        siblings.unpublished(s.key)
         // The source already told the writer (it is a consumer); detach so the source can be released.
         if let w = hlsWriters[s.key] { s.removeConsumer(w, now: loop.now) }
     }
@@ -202,9 +253,8 @@ public final class Server {
 
     /// Closes the listeners (graceful quit: no new connections).
     public func closeListeners() {
-        for l in rtmpListeners + httpListeners { l.close() }
-        rtmpListeners.removeAll()
-        httpListeners.removeAll()
+        for l in listeners.values { l.close() }
+        listeners.removeAll()
     }
 
     /// Closes every connection now (fast quit).

@@ -11,6 +11,12 @@ public protocol ServerConnection: AnyObject {
     /// During a graceful quit: true when closing this connection loses nothing (an idle HTTP
     /// keep-alive connection, a player of a stream nobody publishes any more).
     var isIdleForQuit: Bool { get }
+    /// True for a sibling worker's relay pull: not a client (not in the API, not limited).
+    var isInternal: Bool { get }
+}
+
+extension ServerConnection {
+    public var isInternal: Bool { false }
 }
 
 /// A client as `/api/v1/clients` shows it.

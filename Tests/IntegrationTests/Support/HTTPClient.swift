@@ -31,6 +31,14 @@ enum HTTPClient {
     }
 
     static func get(_ port: Int, _ path: String) throws -> HTTPReply { try request(port: port, path: path) }
+    static func get(port: Int, path: String) throws -> HTTPReply { try request(port: port, path: path) }
+
+    /// GET a JSON object (fails on another status).
+    static func getJSON(port: Int, path: String) throws -> [String: Any] {
+        let r = try request(port: port, path: path)
+        guard r.status == 200 else { throw TestError("GET \(path): status \(r.status): \(r.text)") }
+        return try r.json()
+    }
 
     static func parse(_ raw: [UInt8], method: String) throws -> HTTPReply {
         guard let sep = find(raw, [13, 10, 13, 10]) else { throw TestError("no HTTP head in \(raw.count) bytes") }

@@ -58,8 +58,10 @@ final class SRSProcess {
     let process = Process()
     let logURL: URL
 
-    /// `config` may use {RTMP}, {HTTP}, {API} placeholders for the chosen ports.
-    init(config: String, file: StaticString = #filePath) throws {
+    /// `config` may use {RTMP}, {HTTP}, {API} placeholders for the chosen ports. `layout`, when
+    /// given, writes the config itself (e.g. as a K8s ConfigMap mount) and returns its path
+    /// relative to the working directory.
+    init(config: String, layout: ((URL, String) throws -> String)? = nil, binary: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("srs-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         rtmpPort = FreePort.next()
@@ -68,11 +70,17 @@ final class SRSProcess {
         let text = config.replacingOccurrences(of: "{RTMP}", with: "\(rtmpPort)")
             .replacingOccurrences(of: "{HTTP}", with: "\(httpPort)")
             .replacingOccurrences(of: "{API}", with: "\(apiPort)")
-        try text.write(to: dir.appendingPathComponent("srs.conf"), atomically: true, encoding: .utf8)
+        let configPath: String
+        if let layout {
+            configPath = try layout(dir, text)
+        } else {
+            try text.write(to: dir.appendingPathComponent("srs.conf"), atomically: true, encoding: .utf8)
+            configPath = "srs.conf"
+        }
         logURL = dir.appendingPathComponent("console.log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: SRSBinary.path)
-        process.arguments = ["-c", "srs.conf"]
+        process.executableURL = URL(fileURLWithPath: binary ?? SRSBinary.path)
+        process.arguments = ["-c", configPath]
         process.currentDirectoryURL = dir
         let out = try FileHandle(forWritingTo: logURL)
         process.standardOutput = out
@@ -90,6 +98,18 @@ final class SRSProcess {
         """
 
     var pid: Int32 { process.processIdentifier }
+
+    /// The config with this process's ports filled in.
+    func render(_ config: String) -> String {
+        config.replacingOccurrences(of: "{RTMP}", with: "\(rtmpPort)")
+            .replacingOccurrences(of: "{HTTP}", with: "\(httpPort)")
+            .replacingOccurrences(of: "{API}", with: "\(apiPort)")
+    }
+
+    /// Rewrites srs.conf in place (for reload tests).
+    func rewriteConfig(_ config: String) throws {
+        try render(config).write(to: dir.appendingPathComponent("srs.conf"), atomically: false, encoding: .utf8)
+    }
 
     /// Waits until `port` accepts TCP connections.
     func waitListening(_ port: Int? = nil, timeout: TimeInterval = 10) throws {

@@ -47,13 +47,13 @@ final class Tool {
     }
 
     func stop() {
+        defer { try? FileManager.default.removeItem(at: outURL) }
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(3)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        try? FileManager.default.removeItem(at: outURL)
     }
 
     /// Runs to completion and returns (status, output).

@@ -1,0 +1,46 @@
+import Protocol
+
+/// A listening socket the master owns and hands to workers: what it serves and where.
+public struct ListenerSpec: Equatable, Hashable, Sendable {
+    public var address: ListenAddress
+    public var kind: Server.Listener.Kind
+
+    public init(address: ListenAddress, kind: Server.Listener.Kind) {
+        self.address = address
+        self.kind = kind
+    }
+
+    /// The listeners a config asks for: RTMP ports, then the HTTP API and server (one socket
+    /// serving both when their ports are equal, as SRS).
+    public static func all(for config: ServerConfig) -> [ListenerSpec] {
+        var out = config.listen.map { ListenerSpec(address: $0, kind: .rtmp) }
+        let api = config.httpAPI.enabled ? config.httpAPI.listen : nil
+        let files = config.httpServer.enabled ? config.httpServer.listen : nil
+        if let a = api, let f = files, a.port == f.port {
+            out.append(ListenerSpec(address: f, kind: .http(api: true, files: true)))
+        } else {
+            if let a = api { out.append(ListenerSpec(address: a, kind: .http(api: true, files: false))) }
+            if let f = files { out.append(ListenerSpec(address: f, kind: .http(api: false, files: true))) }
+        }
+        return out
+    }
+
+    public var json: JSONValue {
+        switch kind {
+        case .rtmp: return ["kind": "rtmp", "host": .string(address.host), "port": .int(Int64(address.port))]
+        case .http(let api, let files):
+            return ["kind": "http", "api": .bool(api), "files": .bool(files), "host": .string(address.host),
+                    "port": .int(Int64(address.port))]
+        }
+    }
+
+    public init?(json j: JSONValue) {
+        guard let host = j["host"]?.stringValue, let port = j["port"]?.intValue else { return nil }
+        address = ListenAddress(host: host, port: Int(port))
+        switch j["kind"]?.stringValue {
+        case "rtmp": kind = .rtmp
+        case "http": kind = .http(api: j["api"]?.boolValue ?? false, files: j["files"]?.boolValue ?? false)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Glibc
+import System
+
+extension Server {
+    /// Applies a reloaded config (the master validated it) without dropping what it does not
+    /// affect: listeners that stay keep their sockets (their fresh copies from the master are
+    /// closed), new ones open, removed ones close; vhost settings apply to the next request;
+    /// HLS starts, stops or changes on streams being published; clients of a removed or
+    /// disabled vhost are disconnected.
+    func reload(_ new: ServerConfig, listeners passed: [Listener]) {
+        let old = config
+        config = new
+        let wanted = Set(passed.map(\.spec))
+        for spec in listening where !wanted.contains(spec) {
+            close(spec)
+            Log.trace("reload: stop listening at \(spec.address)")
+        }
+        for l in passed {
+            if listening.contains(l.spec) {
+                Glibc.close(l.fd)
+                continue
+            }
+            do { try open(l) } catch { Log.error("reload: listen at \(l.address) failed: \(error)") }
+        }
+        if new.logLevel != old.logLevel { Log.level = new.logLevel }
+        if new.logTank != old.logTank || new.logFile != old.logFile {
+            do {
+                if new.logTank == .file { try Log.toFile(new.logFile) } else { Log.toConsole() }
+            } catch {
+                Log.error("reload: cannot open log file \(new.logFile): \(error)")
+            }
+        }
+        for s in Array(sources.sources.values) {
+            guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal else { continue }
+            let before = old.vhost(s.vhost)?.hls
+            let after = new.vhost(s.vhost)?.hls
+            guard before != after else { continue }
+            if let after, after.enabled {
+                if let w = hlsWriter(s.key), before?.enabled == true {
+                    w.update(config: after)
+                } else {
+                    attachHLS(s)
+                }
+            } else {
+                detachHLS(s)
+            }
+        }
+        for c in connectionsList where !c.isInternal {
+            let info = c.clientInfo
+            guard !info.vhost.isEmpty, old.vhost(info.vhost) != nil, new.vhost(info.vhost) == nil else { continue }
+            Log.trace("reload: vhost \(info.vhost) removed, disconnect client \(c.cid)")
+            c.close()
+        }
+        Log.trace("reload: worker applied the new config")
+    }
+}

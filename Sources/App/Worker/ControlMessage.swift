@@ -1,0 +1,134 @@
+import Protocol
+
+/// What the master and its workers tell each other over their channel: one JSON object per
+/// frame, `{"t": kind, ...}`. Listener descriptors travel beside `configure` (SCM_RIGHTS), in the
+/// order of its `listeners`. Signals are not messages: the master relays them with kill(2).
+public enum ControlMessage: Equatable, Sendable {
+    /// master → worker: run `config` (text the master validated) on these listeners, answering
+    /// the API as this server (`identity`: one server id and service id for all workers).
+    case configure(config: String, listeners: [ListenerSpec], reload: Bool, identity: ServerIdentity)
+    /// master → worker: every stream published on any worker, in full.
+    case streams([PublishedStream])
+    /// worker → master: serving; `relay` is the unix socket siblings pull this worker's streams from.
+    case ready(relay: String)
+    /// worker → master: a client started publishing `key` (`vhost/app/stream`) here.
+    case publish(key: String)
+    /// worker → master: the publisher of `key` left.
+    case unpublish(key: String)
+    /// master → worker: another worker published `key` first; refuse yours.
+    case conflict(key: String)
+    /// worker → master: ask every worker (itself included) about `query` (an API request).
+    case gather(id: Int, query: JSONValue)
+    /// master → every worker: answer `query` from your own state.
+    case collect(id: Int, query: JSONValue)
+    /// worker → master: this worker's answer.
+    case collected(id: Int, data: JSONValue)
+    /// master → the asking worker: every worker's answer.
+    case gathered(id: Int, parts: [JSONValue])
+
+    public func encode() -> [UInt8] { json.encodedBytes() }
+
+    var json: JSONValue {
+        switch self {
+        case .configure(let config, let listeners, let reload, let identity):
+            return ["t": "configure", "config": .string(config), "reload": .bool(reload),
+                    "listeners": .array(listeners.map(\.json)), "server": .string(identity.serverID),
+                    "service": .string(identity.serviceID), "pid": .int(Int64(identity.pid))]
+        case .streams(let list):
+            return ["t": "streams", "streams": .array(list.map(\.json))]
+        case .ready(let relay):
+            return ["t": "ready", "relay": .string(relay)]
+        case .publish(let key):
+            return ["t": "publish", "key": .string(key)]
+        case .unpublish(let key):
+            return ["t": "unpublish", "key": .string(key)]
+        case .conflict(let key):
+            return ["t": "conflict", "key": .string(key)]
+        case .gather(let id, let query):
+            return ["t": "gather", "id": .int(Int64(id)), "query": query]
+        case .collect(let id, let query):
+            return ["t": "collect", "id": .int(Int64(id)), "query": query]
+        case .collected(let id, let data):
+            return ["t": "collected", "id": .int(Int64(id)), "data": data]
+        case .gathered(let id, let parts):
+            return ["t": "gathered", "id": .int(Int64(id)), "parts": .array(parts)]
+        }
+    }
+
+    /// Decodes a frame; nil when it is not a message we know (a newer peer's, say).
+    public static func decode(_ bytes: [UInt8]) -> ControlMessage? {
+        guard let j = try? JSONValue.parse(bytes), let t = j["t"]?.stringValue else { return nil }
+        let id = j["id"]?.intValue.map { Int($0) }
+        switch t {
+        case "configure":
+            guard let config = j["config"]?.stringValue, let list = j["listeners"]?.arrayValue,
+                  let server = j["server"]?.stringValue, let service = j["service"]?.stringValue,
+                  let pid = j["pid"]?.intValue else { return nil }
+            let listeners = list.compactMap(ListenerSpec.init(json:))
+            guard listeners.count == list.count else { return nil }
+            return .configure(config: config, listeners: listeners, reload: j["reload"]?.boolValue ?? false,
+                              identity: ServerIdentity(serverID: server, serviceID: service, pid: Int32(truncatingIfNeeded: pid)))
+        case "streams":
+            guard let list = j["streams"]?.arrayValue else { return nil }
+            return .streams(list.compactMap(PublishedStream.init(json:)))
+        case "ready":
+            return j["relay"]?.stringValue.map { .ready(relay: $0) }
+        case "publish":
+            return j["key"]?.stringValue.map { .publish(key: $0) }
+        case "unpublish":
+            return j["key"]?.stringValue.map { .unpublish(key: $0) }
+        case "conflict":
+            return j["key"]?.stringValue.map { .conflict(key: $0) }
+        case "gather":
+            guard let id, let q = j["query"] else { return nil }
+            return .gather(id: id, query: q)
+        case "collect":
+            guard let id, let q = j["query"] else { return nil }
+            return .collect(id: id, query: q)
+        case "collected":
+            guard let id, let d = j["data"] else { return nil }
+            return .collected(id: id, data: d)
+        case "gathered":
+            guard let id, let parts = j["parts"]?.arrayValue else { return nil }
+            return .gathered(id: id, parts: parts)
+        default:
+            return nil
+        }
+    }
+}
+
+/// A stream published on some worker, and where siblings pull it from.
+public struct PublishedStream: Equatable, Sendable {
+    public var key: String
+    /// The owning worker's pid.
+    public var worker: Int32
+    /// The owning worker's relay socket.
+    public var relay: String
+
+    public init(key: String, worker: Int32, relay: String) {
+        self.key = key
+        self.worker = worker
+        self.relay = relay
+    }
+
+    public var json: JSONValue { ["key": .string(key), "worker": .int(Int64(worker)), "relay": .string(relay)] }
+
+    public init?(json j: JSONValue) {
+        guard let key = j["key"]?.stringValue, let w = j["worker"]?.intValue, let relay = j["relay"]?.stringValue else { return nil }
+        self.init(key: key, worker: Int32(truncatingIfNeeded: w), relay: relay)
+    }
+}
+
+/// Who the server is in API answers: SRS's `server` (server_id), `service` (per start) and `pid`
+/// (the master's, which the pid file holds), the same in every worker.
+public struct ServerIdentity: Equatable, Sendable {
+    public var serverID: String
+    public var serviceID: String
+    public var pid: Int32
+
+    public init(serverID: String, serviceID: String, pid: Int32) {
+        self.serverID = serverID
+        self.serviceID = serviceID
+        self.pid = pid
+    }
+}

@@ -1,0 +1,25 @@
+import Protocol
+import System
+
+extension Server {
+    /// Serves sibling workers' pulls on this worker's relay socket (a unix socket only the
+    /// master's workers know): plain RTMP, marked internal so it is neither counted as a client
+    /// nor relayed again.
+    func startRelayListener(fd: Int32, name: String) throws -> TCPListener {
+        let l = try TCPListener(fd: fd, host: name, port: 0, loop: loop)
+        l.onAccept = { [unowned self] fd, _, _ in acceptRTMP(fd: fd, ip: "relay", port: 0, relay: true) }
+        return l
+    }
+
+    /// The master says another worker published `key` first: our publisher of it must go.
+    func refusePublisher(key: String) {
+        guard let s = sources.sources[key], let cid = s.publisherCID, let c = connection(cid) else { return }
+        Log.warn("publish \(key) refused: already published on another worker", cid: cid)
+        c.close()
+    }
+
+    /// This worker's part of an API answer (see `HTTPAPI+Gather.swift`).
+    func collect(_ query: JSONValue) -> JSONValue {
+        http.api.collect(query)
+    }
+}

@@ -1,0 +1,161 @@
+import CSystem
+import Glibc
+import System
+
+/// A worker process: started by the master with its channel on fd 3, it waits for its config and
+/// listeners, serves them on one event loop, reports its streams, and quits when told by signal
+/// (relayed by the master) or when the master is gone (the channel's EOF is its lifeline).
+public final class WorkerRunner {
+    /// The environment variable that makes `srs` a worker (set by the master).
+    public static let environmentKey = "SWIFTSRS_WORKER"
+    static let channelFD: Int32 = 3
+
+    private let loop: EventLoop
+    private let channel: MessageChannel
+    private let environment: [String: String]
+    private var server: Server?
+    private var relay: TCPListener?
+    private var signals: SignalSource?
+    private var quitting = false
+
+    public static func run(environment: [String: String]) -> Int32 {
+        ProcessTitle.set("srs: worker process")
+        // A peer that resets its socket must not kill us: EPIPE is handled where writev fails.
+        Glibc.signal(SIGPIPE, SIG_IGN)
+        do {
+            let runner = try WorkerRunner(environment: environment)
+            runner.loop.run()
+            Log.trace("worker \(getpid()) terminated")
+            // Leave without tearing down sockets and sources one by one: the process ends here.
+            exit(0)
+        } catch {
+            ProcessEnv.printError("srs worker: \(error)")
+            return WorkerExit.fatal
+        }
+    }
+
+    private init(environment: [String: String]) throws {
+        self.environment = environment
+        loop = try EventLoop()
+        channel = try MessageChannel(fd: Self.channelFD, loop: loop)
+        channel.onMessage = { [unowned self] bytes in
+            guard let m = ControlMessage.decode(bytes) else {
+                Log.warn("worker: unknown control message ignored")
+                return
+            }
+            self.handle(m)
+        }
+        channel.onClose = { [unowned self] in
+            guard !quitting else { return }
+            Log.warn("master is gone, gracefully quit")
+            gracefulQuit()
+        }
+        signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH], loop: loop) { [unowned self] sig in
+            self.signal(sig)
+        }
+    }
+
+    private func handle(_ m: ControlMessage) {
+        switch m {
+        case .configure(let text, let specs, let reload, let identity):
+            let fds = channel.takeFDs(specs.count)
+            if reload {
+                self.reload(text, specs: specs, fds: fds)
+            } else {
+                configure(text, specs: specs, fds: fds, identity: identity)
+            }
+        case .streams(let list):
+            server?.siblings.streams = list
+        case .conflict(let key):
+            server?.refusePublisher(key: key)
+        case .collect(let id, let query):
+            channel.send(ControlMessage.collected(id: id, data: server?.collect(query) ?? .null).encode())
+        case .gathered(let id, let parts):
+            if let server { server.siblings.gathered(id: id, parts: parts, loop: server.loop) }
+        case .ready, .publish, .unpublish, .gather, .collected:
+            break
+        }
+    }
+
+    /// The first configuration: open the log, start serving, report ready.
+    private func configure(_ text: String, specs: [ListenerSpec], fds: [Int32], identity: ServerIdentity) {
+        guard server == nil, fds.count == specs.count else {
+            for fd in fds { Glibc.close(fd) }
+            Log.error("worker: bad configure message (\(fds.count) fds for \(specs.count) listeners)")
+            exit(WorkerExit.fatal)
+        }
+        guard let config = Self.parse(text, environment: environment) else { exit(WorkerExit.fatal) }
+        Log.level = config.logLevel
+        if config.logTank == .file {
+            do { try Log.toFile(config.logFile) } catch { ProcessEnv.printError("srs worker: cannot open log file: \(error)") }
+        }
+        Log.cid = Log.newContextID()
+        let server = Server(config: config, loop: loop, identity: identity)
+        self.server = server
+        server.siblings.send = { [weak self] m in self?.channel.send(m.encode()) }
+        server.siblings.onStreamsChanged = { [weak server] in server?.relays.streamsChanged() }
+        do {
+            try server.start(listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
+            let relayName = "@swiftsrs.\(getppid()).\(getpid())"
+            let fd = csys_unix_listen(relayName, 128)
+            if fd < 0 { throw SystemError("listen", context: relayName) }
+            relay = try server.startRelayListener(fd: fd, name: relayName)
+            channel.send(ControlMessage.ready(relay: relayName).encode())
+            Log.trace("worker \(getpid()) ready, relay=\(relayName)")
+        } catch {
+            Log.error("worker: start failed: \(error)")
+            exit(WorkerExit.fatal)
+        }
+    }
+
+    /// The master validated `text`; a worker that cannot parse it runs a different version.
+    private static func parse(_ text: String, environment: [String: String]) -> ServerConfig? {
+        do {
+            return try ConfigLoader.parse(text, file: "master", environment: environment).config
+        } catch {
+            Log.error("worker: config from master rejected: \(error)")
+            return nil
+        }
+    }
+
+    /// A reload: the new config and every listener (unchanged ones too; we keep our own copies).
+    private func reload(_ text: String, specs: [ListenerSpec], fds: [Int32]) {
+        guard let server, fds.count == specs.count, let config = Self.parse(text, environment: environment) else {
+            for fd in fds { Glibc.close(fd) }
+            return
+        }
+        server.reload(config, listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
+    }
+
+    private func signal(_ sig: Int32) {
+        switch sig {
+        case SIGQUIT:
+            gracefulQuit()
+        case SIGWINCH:
+            // The master retires this worker after a hot upgrade (nginx uses WINCH the same way).
+            gracefulQuit(retire: true)
+        case SIGTERM, SIGINT:
+            Log.trace("sig=\(sig), worker fast quit")
+            quitting = true
+            server?.closeListeners()
+            server?.closeAll()
+            loop.stop()
+        case SIGUSR1:
+            Log.reopen()
+        default:
+            // HUP (reload) and USR2 (upgrade) are the master's: it tells us what to do.
+            break
+        }
+    }
+
+    private func gracefulQuit(retire: Bool = false) {
+        quitting = true
+        guard let server else { loop.stop(); return }
+        server.startGracefulQuit(retire: retire) { [loop] in loop.stop() }
+    }
+}
+
+/// Worker exit codes the master understands (nginx's convention: 2 = fatal, never respawned).
+public enum WorkerExit {
+    public static let fatal: Int32 = 2
+}

@@ -1,0 +1,82 @@
+import App
+import Glibc
+import System
+
+extension Master {
+    /// SIGHUP (or a config file change): parse the file again; an invalid config is logged and the
+    /// running one stays. A valid one goes to every worker, which applies it live; the master binds
+    /// the listeners that are new and closes the ones that went (unchanged ones keep their sockets).
+    func reload() {
+        guard quitting == nil else { return }
+        guard let path = configPath else {
+            Log.warn("reload: the config comes from the environment (-e), nothing to reload")
+            return
+        }
+        let loaded: ConfigLoadResult
+        do {
+            loaded = try ConfigLoader.load(path: path, environment: environment)
+        } catch {
+            Log.error("reload: invalid config, keep the running one: \(error)")
+            return
+        }
+        for w in loaded.warnings { Log.warn(w) }
+        var new = loaded.config
+        // As SRS, these apply at start only.
+        new.daemon = config.daemon
+        new.pidFile = config.pidFile
+        if loaded.config.daemon != config.daemon || loaded.config.pidFile != config.pidFile {
+            Log.warn("reload: daemon and pid apply at start only, ignored")
+        }
+        guard new != config else {
+            Log.trace("reload: config unchanged")
+            return
+        }
+        if let why = config.reloadRefusal(to: new) {
+            Log.error("reload: \(why); keep the running config")
+            return
+        }
+        var bound: [ListenerSpec: Int32] = [:]
+        for spec in ListenerSpec.all(for: new) {
+            if let fd = listeners[spec] {
+                bound[spec] = fd
+                continue
+            }
+            do {
+                bound[spec] = try bind(spec)
+            } catch {
+                Log.error("reload: cannot listen at \(spec.address): \(error); keep the running config")
+                for (s, fd) in bound where listeners[s] == nil { Glibc.close(fd) }
+                return
+            }
+        }
+        let old = config
+        config = new
+        configText = ConfigDirective.render(loaded.directives)
+        let specs = Array(bound.keys)
+        let fds = specs.compactMap { bound[$0] }
+        let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
+        for w in workers.values where w.isReady && !w.retiring { w.channel.send(message, fds: fds) }
+        for (spec, fd) in listeners where bound[spec] == nil { Glibc.close(fd) }
+        listeners = bound
+        for line in old.reloadChanges(to: new) { Log.trace(line) }
+        resizeWorkers()
+        Log.trace("reload config success.")
+    }
+
+    /// `worker_processes` changed: start the missing workers or retire the extra ones.
+    func resizeWorkers() {
+        let active = workers.values.filter { !$0.retiring }
+        let want = workerCount
+        if active.count < want {
+            for _ in active.count..<want {
+                do { try spawnWorker() } catch { Log.error("master: spawn failed: \(error)") }
+            }
+        } else if active.count > want {
+            for w in active.sorted(by: { $0.startedMs > $1.startedMs }).prefix(active.count - want) {
+                Log.trace("master: retire worker \(w.pid) (worker_processes \(want))")
+                w.retiring = true
+                Spawn.kill(w.pid, SIGQUIT)
+            }
+        }
+    }
+}

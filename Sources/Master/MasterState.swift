@@ -1,0 +1,73 @@
+import App
+import Glibc
+import Protocol
+import System
+
+/// The master's state carried across its re-exec (hot upgrade), as JSON in an environment
+/// variable: the listeners and worker channels (their fds stay open across exec), the registry,
+/// the config the workers run, and who the server is.
+struct MasterState {
+    static let environmentKey = "SWIFTSRS_MASTER_STATE"
+
+    struct WorkerEntry {
+        var pid: pid_t
+        var fd: Int32
+        var generation: Int
+        var relay: String?
+        var retiring: Bool
+    }
+
+    var generation: Int
+    var configText: String
+    var configPath: String?
+    var serverID: String
+    var serviceID: String
+    var listeners: [(spec: ListenerSpec, fd: Int32)]
+    var workers: [WorkerEntry]
+    var streams: [PublishedStream]
+
+    init?(json j: JSONValue) {
+        guard let generation = j["generation"]?.intValue, let configText = j["config"]?.stringValue,
+              let serverID = j["server"]?.stringValue, let serviceID = j["service"]?.stringValue,
+              let listeners = j["listeners"]?.arrayValue, let workers = j["workers"]?.arrayValue else { return nil }
+        self.generation = Int(generation)
+        self.configText = configText
+        self.configPath = j["config_path"]?.stringValue
+        self.serverID = serverID
+        self.serviceID = serviceID
+        self.listeners = listeners.compactMap { l in
+            guard let spec = l["spec"].flatMap(ListenerSpec.init(json:)), let fd = l["fd"]?.intValue else { return nil }
+            return (spec, Int32(truncatingIfNeeded: fd))
+        }
+        self.workers = workers.compactMap { w in
+            guard let pid = w["pid"]?.intValue, let fd = w["fd"]?.intValue, let g = w["generation"]?.intValue else { return nil }
+            return WorkerEntry(pid: pid_t(truncatingIfNeeded: pid), fd: Int32(truncatingIfNeeded: fd), generation: Int(g),
+                               relay: w["relay"]?.stringValue, retiring: w["retiring"]?.boolValue ?? false)
+        }
+        self.streams = (j["streams"]?.arrayValue ?? []).compactMap(PublishedStream.init(json:))
+    }
+}
+
+extension Master {
+    /// The master after its re-exec: adopts the listeners and workers of the one before.
+    convenience init(resuming s: MasterState, environment: [String: String]) throws {
+        var env = environment
+        env.removeValue(forKey: MasterState.environmentKey)
+        let loaded = try ConfigLoader.parse(s.configText, file: s.configPath ?? "env", environment: env)
+        try self.init(config: loaded.config, directives: loaded.directives, configPath: s.configPath, environment: env,
+                      identity: ServerIdentity(serverID: s.serverID, serviceID: s.serviceID, pid: getpid()))
+        generation = s.generation
+        resumed = true
+        for (spec, fd) in s.listeners {
+            Spawn.setInherited(fd, false)
+            listeners[spec] = fd
+        }
+        for e in s.workers {
+            Spawn.setInherited(e.fd, false)
+            let w = try adopt(pid: e.pid, channelFD: e.fd, generation: e.generation)
+            w.relay = e.relay
+            w.retiring = e.retiring
+        }
+        for st in s.streams { streams[st.key] = st }
+    }
+}

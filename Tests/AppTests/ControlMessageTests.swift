@@ -1,0 +1,57 @@
+import XCTest
+import Protocol
+@testable import App
+
+final class ControlMessageTests: XCTestCase {
+    func testEveryMessageRoundTrips() {
+        let identity = ServerIdentity(serverID: "vid-abc", serviceID: "x1", pid: 42)
+        let specs = [ListenerSpec(address: ListenAddress(port: 1935), kind: .rtmp),
+                     ListenerSpec(address: ListenAddress(host: "127.0.0.1", port: 8080), kind: .http(api: true, files: false))]
+        let messages: [ControlMessage] = [
+            .configure(config: "listen 1935;\nvhost \"a b\" {\n}\n", listeners: specs, reload: true, identity: identity),
+            .streams([PublishedStream(key: "__defaultVhost__/live/s", worker: 7, relay: "@swiftsrs.1.7")]),
+            .ready(relay: "@swiftsrs.1.7"), .publish(key: "v/a/s"), .unpublish(key: "v/a/s"), .conflict(key: "v/a/s"),
+            .gather(id: 3, query: ["what": "streams"]), .collect(id: 4, query: ["what": "kick", "id": "c1"]),
+            .collected(id: 4, data: .bool(true)), .gathered(id: 3, parts: [.array([]), .null]),
+        ]
+        for m in messages { XCTAssertEqual(ControlMessage.decode(m.encode()), m) }
+    }
+
+    func testGarbageIsNotAMessage() {
+        XCTAssertNil(ControlMessage.decode(Array("{\"t\":\"nope\"}".utf8)))
+        XCTAssertNil(ControlMessage.decode(Array("not json".utf8)))
+        XCTAssertNil(ControlMessage.decode(Array("{\"t\":\"configure\",\"config\":\"x\"}".utf8)))
+    }
+
+    func testListenerSpecsShareOnePortForAPIAndFiles() throws {
+        let c = try ConfigLoader.parse("listen 1935 1936; http_api { enabled on; listen 8080; } http_server { enabled on; listen 8080; }").config
+        XCTAssertEqual(ListenerSpec.all(for: c), [
+            ListenerSpec(address: ListenAddress(port: 1935), kind: .rtmp),
+            ListenerSpec(address: ListenAddress(port: 1936), kind: .rtmp),
+            ListenerSpec(address: ListenAddress(port: 8080), kind: .http(api: true, files: true)),
+        ])
+    }
+
+    func testRenderedConfigParsesBackToTheSameConfig() throws {
+        let text = """
+            listen 1935;
+            include extra.conf;
+            vhost __defaultVhost__ {
+                http_remux { enabled on; mount "[vhost]/[app]/[stream].flv"; }
+                hls { hls_entry_prefix "http://cdn/a b/"; }
+            }
+            """
+        let first = try ConfigLoader.parse(text, readFile: { $0 == "extra.conf" ? "srs_log_level warn;" : nil })
+        let again = try ConfigLoader.parse(ConfigDirective.render(first.directives))
+        XCTAssertEqual(again.config, first.config)
+        XCTAssertEqual(again.config.logLevel, .warn)
+        XCTAssertEqual(again.config.vhost("x")?.hls.entryPrefix, "http://cdn/a b/")
+    }
+
+    func testStableIDsAreDerivedFromNames() {
+        XCTAssertEqual(StableID.make("__defaultVhost__/live/s"), StableID.make("__defaultVhost__/live/s"))
+        XCTAssertNotEqual(StableID.make("__defaultVhost__/live/s"), StableID.make("__defaultVhost__/live/t"))
+        XCTAssertTrue(StableID.make("x").hasPrefix("vid-"))
+        XCTAssertEqual(StableID.make("x").count, 11)
+    }
+}

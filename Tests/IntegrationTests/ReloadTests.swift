@@ -1,0 +1,117 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Config reload: SIGHUP and inotify (K8s ConfigMap symlink swaps), applied live by the workers.
+final class ReloadTests: XCTestCase {
+    static func config(api: Bool, hls: Bool = false, extra: String = "") -> String {
+        """
+        listen {RTMP};
+        daemon off;
+        srs_log_tank console;
+        pid ./objs/srs.pid;
+        worker_processes 2;
+        \(extra)
+        http_api { enabled \(api ? "on" : "off"); listen {API}; }
+        vhost __defaultVhost__ {
+            hls { enabled \(hls ? "on" : "off"); hls_fragment 1; hls_path ./html; }
+        }
+        """
+    }
+
+    func testSighupTurnsTheAPIOnAndOffWhileAPlayerPlays() throws {
+        try XCTSkipUnless(Tool.available("ffmpeg"), "ffmpeg not installed")
+        let srs = try SRSProcess(config: Self.config(api: false))
+        defer { srs.stop() }
+        try srs.waitListening()
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/reload", seconds: 40)
+        defer { pub.stop() }
+        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "reload")
+        defer { player.stop() }
+        XCTAssertTrue(Processes.wait(timeout: 10) { player.keyframes > 0 })
+        player.resetGap()
+        XCTAssertFalse(TCPProbe.canConnect(port: srs.apiPort))
+
+        try srs.rewriteConfig(Self.config(api: true))
+        srs.signal(SIGHUP)
+        XCTAssertTrue(Processes.wait(timeout: 2) { TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
+        XCTAssertEqual(try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions").status, 200)
+        XCTAssertTrue(srs.log.contains("reload http_api off=>on success."), srs.log)
+
+        try srs.rewriteConfig(Self.config(api: false))
+        srs.signal(SIGHUP)
+        XCTAssertTrue(Processes.wait(timeout: 2) { !TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
+        XCTAssertTrue(srs.log.contains("reload http_api on=>off success."), srs.log)
+
+        XCTAssertNil(player.error)
+        XCTAssertLessThan(player.maxGap, 1.0, "the player must not notice the reloads")
+        XCTAssertEqual(Processes.children(of: srs.pid).count, 2, "reload keeps the workers")
+    }
+
+    func testInvalidConfigKeepsTheRunningOne() throws {
+        let srs = try SRSProcess(config: Self.config(api: true))
+        defer { srs.stop() }
+        try srs.waitListening()
+        try srs.rewriteConfig("listen {RTMP};\nvhost __defaultVhost__ {\n  hls { hls_fragment zero; }\n}\n")
+        srs.signal(SIGHUP)
+        XCTAssertTrue(Processes.wait(timeout: 2) {
+            srs.log.contains("reload: invalid config, keep the running one: srs.conf:3: hls_fragment expects a number, got \"zero\"")
+        }, srs.log)
+        XCTAssertTrue(TCPProbe.canConnect(port: srs.apiPort))
+        XCTAssertEqual(try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions").status, 200)
+    }
+
+    func testHLSTurnsOnForAStreamBeingPublished() throws {
+        try XCTSkipUnless(Tool.available("ffmpeg"), "ffmpeg not installed")
+        let srs = try SRSProcess(config: Self.config(api: false, hls: false))
+        defer { srs.stop() }
+        try srs.waitListening()
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/h", seconds: 40)
+        defer { pub.stop() }
+        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        let m3u8 = srs.dir.appendingPathComponent("html/live/h.m3u8").path
+        usleep(1_500_000)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: m3u8))
+        try srs.rewriteConfig(Self.config(api: false, hls: true))
+        srs.signal(SIGHUP)
+        XCTAssertTrue(Processes.wait(timeout: 8, interval: 100_000) { FileManager.default.fileExists(atPath: m3u8) }, srs.log)
+        XCTAssertTrue(srs.log.contains("vhost __defaultVhost__ reload hls off=>on success."), srs.log)
+    }
+
+    /// The kubelet updates a ConfigMap volume atomically: a new `..<timestamp>` directory, a
+    /// `..data_tmp` symlink to it renamed over `..data`; the config file is a symlink through `..data`.
+    func testConfigMapSymlinkSwapReloadsWithinOneSecond() throws {
+        let srs = try SRSProcess(config: Self.config(api: false, extra: "inotify_auto_reload on;")) { dir, text in
+            let conf = dir.appendingPathComponent("conf")
+            let v1 = conf.appendingPathComponent("..2026_11_25_10_00_00.000000001")
+            try FileManager.default.createDirectory(at: v1, withIntermediateDirectories: true)
+            try text.write(to: v1.appendingPathComponent("srs.conf"), atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: conf.appendingPathComponent("..data").path,
+                                                       withDestinationPath: v1.lastPathComponent)
+            try FileManager.default.createSymbolicLink(atPath: conf.appendingPathComponent("srs.conf").path,
+                                                       withDestinationPath: "..data/srs.conf")
+            return "conf/srs.conf"
+        }
+        defer { srs.stop() }
+        try srs.waitListening()
+        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("auto reload: watching") }, srs.log)
+        XCTAssertFalse(TCPProbe.canConnect(port: srs.apiPort))
+
+        let conf = srs.dir.appendingPathComponent("conf")
+        let v2 = conf.appendingPathComponent("..2026_11_25_10_05_00.000000002")
+        try FileManager.default.createDirectory(at: v2, withIntermediateDirectories: true)
+        try srs.render(Self.config(api: true, extra: "inotify_auto_reload on;"))
+            .write(to: v2.appendingPathComponent("srs.conf"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: conf.appendingPathComponent("..data_tmp").path,
+                                                   withDestinationPath: v2.lastPathComponent)
+        let swapped = Date()
+        XCTAssertEqual(rename(conf.appendingPathComponent("..data_tmp").path, conf.appendingPathComponent("..data").path), 0)
+        try FileManager.default.removeItem(at: conf.appendingPathComponent("..2026_11_25_10_00_00.000000001"))
+        XCTAssertTrue(Processes.wait(timeout: 1) { TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
+        print("ConfigMap swap to API listening: \(Int(Date().timeIntervalSince(swapped) * 1000)) ms")
+        XCTAssertTrue(srs.log.contains("name=..data, reload=1"), srs.log)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What /proc says about processes (the master's workers, their titles).
+enum Processes {
+    /// Pids whose parent is `pid`.
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { parent(of: $0) == pid }.sorted()
+    }
+
+    static func parent(of pid: Int32) -> Int32? {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = s.lastIndex(of: ")") else { return nil }
+        let fields = s[s.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
+    /// The command line as ps shows it (the process title).
+    static func title(of pid: Int32) -> String {
+        guard let d = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return d.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+    /// Waits until `cond` holds; false on timeout.
+    static func wait(timeout: TimeInterval, interval: useconds_t = 20_000, _ cond: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if cond() { return true }
+            usleep(interval)
+        }
+        return cond()
+    }
+}
