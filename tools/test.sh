@@ -16,6 +16,12 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# kubernetes-validate (PyPI): schema checks of etc/k8s/*.yaml (tools/validate_k8s.py, OpsFilesTests).
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then
+    echo "tools/test.sh: installing kubernetes-validate"
+    python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate \
+        || echo "tools/test.sh: pip install kubernetes-validate failed; OpsFilesTests will skip the manifests"
+fi
 
 log=$(mktemp)
 if ! swift build --build-tests >"$log" 2>&1; then
