@@ -1,0 +1,164 @@
+import System
+
+/// Drives one run on a single epoll loop: starts players at `rate` per second, waits `warmup`
+/// seconds after the last one started, then measures a steady window of `duration` seconds
+/// (bytes delivered, stalls, the sampled processes' CPU and RSS) and closes everything.
+///
+/// Timeline: `ramp (players / rate s) → warmup → window → stop`. First-frame latency is
+/// measured for every player, including those that joined during the ramp under load.
+final class LoadRunner {
+    private let options: BenchOptions
+    private let url: PlayURL
+    private let loop: EventLoop
+    private var players: [RTMPPlayer] = []
+    private var rampStartMs: Int64 = 0
+    private var rampDoneMs: Int64?
+    private var window: WindowState?
+    private var finished = false
+    private var tickers: [RepeatingTimer] = []
+    /// Lateness of the 10 ms ramp tick, in ms: how long this loop was busy elsewhere. A large
+    /// value means the client, not the server, delayed what players saw.
+    private var lastTickMs: Int64 = 0
+    private var loopLags: [Int64] = []
+
+    /// What is recorded over the measured window.
+    private struct WindowState {
+        var startMs: Int64
+        var startBytes: [UInt64]
+        var startReads: Int
+        var serverStart: ProcessSample
+        var clientStart: ProcessSample
+        var cpuSetStart: CPUSetSample
+        var stalled: [Bool]
+        var stallEvents = 0
+        var inStall: [Bool]
+        var maxRSSKB = 0
+        var lastRSSCheckMs: Int64 = 0
+    }
+
+    init(options: BenchOptions, url: PlayURL) throws {
+        self.options = options
+        self.url = url
+        loop = try EventLoop()
+    }
+
+    /// Runs to the end of the window and returns the measurements.
+    func run() -> BenchReport? {
+        rampStartMs = loop.now
+        tickers.append(loop.repeating(everyMs: 10) { [unowned self] in self.ramp() })
+        tickers.append(loop.repeating(everyMs: 100) { [unowned self] in self.check() })
+        loop.run()
+        return report
+    }
+
+    /// Set once, when the window ends (the loop then stops).
+    private var report: BenchReport?
+
+    private func ramp() {
+        let now = Clock.monotonicMs()
+        if lastTickMs > 0 { loopLags.append(max(0, now - lastTickMs - 10)) }
+        lastTickMs = now
+        guard rampDoneMs == nil else { return }
+        let elapsed = Double(loop.now - rampStartMs) / 1000
+        let target = min(options.players, Int(elapsed * options.rate) + 1)
+        while players.count < target {
+            let p = RTMPPlayer(url: url, loop: loop)
+            players.append(p)
+            p.start()
+        }
+        if players.count == options.players { rampDoneMs = loop.now }
+    }
+
+    private func check() {
+        let now = loop.now
+        for p in players where p.isOpen && p.firstFrameUs == nil {
+            if (MicroClock.now() - p.startUs) / 1000 > options.connectTimeoutMs {
+                p.fail("no video keyframe within \(options.connectTimeoutMs) ms")
+            }
+        }
+        guard let done = rampDoneMs else { return }
+        guard var w = window else {
+            if Double(now - done) >= options.warmup * 1000 { window = startWindow(now) }
+            return
+        }
+        watchStalls(now, &w)
+        window = w
+        if Double(now - w.startMs) >= options.duration * 1000 { finish(now) }
+    }
+
+    private func startWindow(_ now: Int64) -> WindowState {
+        var w = WindowState(startMs: now, startBytes: players.map(\.bytesReceived),
+                             startReads: players.reduce(0) { $0 + $1.reads },
+                             serverStart: ProcessSample(pids: options.pids), clientStart: ProcessSample(pids: [0]),
+                             cpuSetStart: CPUSetSample(cpus: options.serverCPUs),
+                             stalled: Array(repeating: false, count: players.count),
+                             inStall: Array(repeating: false, count: players.count))
+        w.maxRSSKB = ProcessSample.rssKB(pids: options.pids)
+        w.lastRSSCheckMs = now
+        return w
+    }
+
+    /// Marks players without media for longer than `stallMs`; each new gap is one stall event.
+    private func watchStalls(_ now: Int64, _ w: inout WindowState) {
+        for (i, p) in players.enumerated() where p.isOpen {
+            let stalled = now - p.lastMediaMs > options.stallMs
+            if stalled && !w.inStall[i] {
+                w.stallEvents += 1
+                w.stalled[i] = true
+            }
+            w.inStall[i] = stalled
+        }
+        if now - w.lastRSSCheckMs >= 1000 {
+            w.lastRSSCheckMs = now
+            w.maxRSSKB = max(w.maxRSSKB, ProcessSample.rssKB(pids: options.pids))
+        }
+    }
+
+    private func finish(_ now: Int64) {
+        guard !finished, let w = window else { return }
+        finished = true
+        let serverEnd = ProcessSample(pids: options.pids)
+        let clientEnd = ProcessSample(pids: [0])
+        let cpuSetEnd = CPUSetSample(cpus: options.serverCPUs)
+        let rss = max(w.maxRSSKB, ProcessSample.rssKB(pids: options.pids))
+        let seconds = Double(now - w.startMs) / 1000
+        var windowBytes: [UInt64] = []
+        for (i, p) in players.enumerated() { windowBytes.append(p.bytesReceived - w.startBytes[i]) }
+        report = BenchReport(options: options, url: url, players: players.map(PlayerResult.init),
+                             windowSeconds: seconds, windowBytes: windowBytes,
+                             windowReads: players.reduce(0) { $0 + $1.reads } - w.startReads,
+                             stalled: w.stalled, stallEvents: w.stallEvents,
+                             rampSeconds: Double((rampDoneMs ?? now) - rampStartMs) / 1000,
+                             serverCPU: serverEnd.cpuPercent(since: w.serverStart),
+                             serverCPUByPid: serverEnd.perProcess(since: w.serverStart),
+                             serverCPUSetBusy: cpuSetEnd.busyPercent(since: w.cpuSetStart),
+                             serverRSSKB: rss, clientCPU: clientEnd.cpuPercent(since: w.clientStart),
+                             clientLoopLagsMs: loopLags.sorted())
+        for t in tickers { t.cancel() }
+        for p in players { p.stop() }
+        loop.stop()
+    }
+}
+
+/// What the report needs from a player once the run ended.
+struct PlayerResult {
+    var firstFrameUs: Int64?
+    var connectedUs: Int64?
+    var handshakeUs: Int64?
+    var playSentUs: Int64?
+    var firstMediaUs: Int64?
+    var openAtEnd: Bool
+    var failure: String?
+    var maxGapMs: Int64
+
+    init(_ p: RTMPPlayer) {
+        firstFrameUs = p.firstFrameUs
+        connectedUs = p.connectedUs
+        handshakeUs = p.handshakeUs
+        playSentUs = p.playSentUs
+        firstMediaUs = p.firstMediaUs
+        openAtEnd = p.isOpen
+        failure = p.failure
+        maxGapMs = p.maxGapMs
+    }
+}
