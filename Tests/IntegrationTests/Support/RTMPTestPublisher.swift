@@ -14,8 +14,7 @@ enum RTMPTestPublisher {
         RawClient.send(fd, [3] + [UInt8](repeating: 0, count: 1536))
         let s = RawClient.receive(fd, count: 3073, timeout: 5)
         guard s.count == 3073 else { throw TestError("handshake: got \(s.count) bytes") }
-        RawClient.send(fd, Array(s[1..<1537]))
-        var out: [UInt8] = []
+        var out: [UInt8] = Array(s[1..<1537])
         func add(_ m: RTMPMessage) { out += RTMPChunkEncoder.encode(m, chunkSize: 128) }
         add(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
             AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string("rtmp://127.0.0.1:\(port)/\(app)"))])).message())

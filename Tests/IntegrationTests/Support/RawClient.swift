@@ -23,6 +23,9 @@ enum RawClient {
             close(fd)
             throw TestError("connect 127.0.0.1:\(port) failed: errno \(errno)")
         }
+        // No Nagle: a client's small writes (C2, then commands) must not wait for delayed ACKs.
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         return fd
     }
 
@@ -42,7 +45,8 @@ enum RawClient {
         var buf = [UInt8](repeating: 0, count: 65536)
         while out.count < count && Date() < deadline {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&pfd, 1, 100) <= 0 { continue }
+            let left = Int32(max(0, min(100, deadline.timeIntervalSinceNow * 1000)))
+            if poll(&pfd, 1, left) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - out.count), 0) }
             if n <= 0 { break }
             out += buf[0..<n]
