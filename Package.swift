@@ -16,7 +16,7 @@ let package = Package(
         // Pure protocol stacks: RTMP handshake/chunks/commands, HTTP/1.1, JSON. No I/O.
         .target(name: "Protocol", dependencies: ["Kernel"]),
         // Thin syscall wrappers: sockets, the epoll event loop, timers, signals, processes.
-        .target(name: "System", dependencies: ["CSystem"]),
+        .target(name: "System", dependencies: ["CSystem", "Kernel"]),
         // The media server: config, connections, live sources, HTTP-FLV, HLS, API.
         .target(name: "App", dependencies: ["Kernel", "Protocol", "System"]),
         // The master process: spawns and supervises workers.

@@ -1,4 +1,5 @@
 import Glibc
+import Kernel
 
 /// Monotonic and wall clocks in milliseconds.
 public enum Clock {
@@ -29,4 +30,12 @@ public enum Clock {
                          hour: Int(tmv.tm_hour), minute: Int(tmv.tm_min), second: Int(tmv.tm_sec),
                          millisecond: Int(wallMs % 1000))
     }
+}
+
+/// The process's fast generator (see `Kernel.FastRandom`), seeded once from the system.
+public enum ProcessRandom {
+    nonisolated(unsafe) public static var generator: FastRandom = {
+        var s = SystemRandomNumberGenerator()
+        return FastRandom(seed: s.next())
+    }()
 }

@@ -34,7 +34,7 @@ public final class DNSResolver {
         var timer: TimerID
     }
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let readFD: Int32
     private let writeFD: Int32
     private var lookups: [String: Lookup] = [:]

@@ -11,7 +11,7 @@ public final class DirectoryWatcher {
 
     private let fd: Int32
     private let wd: Int32
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     public let path: String
 
     /// `onEvent(name, mask, wd)` for every event (name is empty for events on the directory itself).

@@ -24,6 +24,10 @@ public final class EventLoop {
     private var nextRegistrationID: UInt32 = 1
     private var timers = TimerQueue()
     private var soon: [() -> Void] = []
+    /// Objects to call at the end of the iteration (`flushSoon`): no closure per call.
+    private var soonTasks: [LoopTask] = []
+    private var runningTasks: [LoopTask] = []
+    private var runningSoon: [() -> Void] = []
     private var running = false
     /// Milliseconds on the monotonic clock, refreshed once per iteration.
     public private(set) var now: Int64 = Clock.monotonicMs()
@@ -87,6 +91,10 @@ public final class EventLoop {
     /// batch writes: a publisher's burst becomes one writev per player).
     public func runSoon(_ fn: @escaping () -> Void) { soon.append(fn) }
 
+    /// Calls `task.runLoopTask()` at the end of this iteration, like `runSoon` without allocating
+    /// a closure (the write path schedules one per socket per iteration).
+    public func runSoon(_ task: LoopTask) { soonTasks.append(task) }
+
     /// Runs until `stop()`.
     public func run() {
         running = true
@@ -94,7 +102,7 @@ public final class EventLoop {
         var datas = [UInt64](repeating: 0, count: 256)
         while running {
             now = Clock.monotonicMs()
-            var timeout: Int32 = soon.isEmpty ? 1000 : 0
+            var timeout: Int32 = soon.isEmpty && soonTasks.isEmpty ? 1000 : 0
             if let next = timers.nextDeadline {
                 timeout = min(timeout, Int32(clamping: max(0, next - now)))
             }
@@ -125,10 +133,14 @@ public final class EventLoop {
     private func runSoonTasks() {
         // Tasks may enqueue more tasks; bound the rounds so a loop of re-arming cannot starve I/O.
         var rounds = 0
-        while !soon.isEmpty && rounds < 8 {
-            let batch = soon
-            soon.removeAll(keepingCapacity: true)
-            for fn in batch { fn() }
+        while (!soon.isEmpty || !soonTasks.isEmpty) && rounds < 8 {
+            // Swap with spare arrays: no copy, no allocation per iteration.
+            swap(&runningTasks, &soonTasks)
+            for t in runningTasks { t.runLoopTask() }
+            runningTasks.removeAll(keepingCapacity: true)
+            swap(&runningSoon, &soon)
+            for fn in runningSoon { fn() }
+            runningSoon.removeAll(keepingCapacity: true)
             rounds += 1
         }
     }
@@ -139,6 +151,11 @@ public final class EventLoop {
     private static func unpack(_ v: UInt64) -> (Int32, UInt32) {
         (Int32(bitPattern: UInt32(truncatingIfNeeded: v)), UInt32(truncatingIfNeeded: v >> 32))
     }
+}
+
+/// Work an object schedules with `EventLoop.runSoon(_:)`.
+public protocol LoopTask: AnyObject {
+    func runLoopTask()
 }
 
 /// Cancels a repeating timer.

@@ -40,7 +40,7 @@ public enum Log {
     public static func newContextID() -> String {
         let chars = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
         var s = [UInt8]()
-        for _ in 0..<8 { s.append(chars.randomElement()!) }
+        for _ in 0..<8 { s.append(chars.randomElement(using: &ProcessRandom.generator)!) }
         return String(decoding: s, as: UTF8.self)
     }
 

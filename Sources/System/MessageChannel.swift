@@ -10,7 +10,7 @@ public final class MessageChannel {
     public static let maxMessageBytes = 64 * 1024 * 1024
 
     public let fd: Int32
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     /// A complete message. Descriptors it announces are taken with `takeFDs` (the receiver owns them).
     public var onMessage: ((_ bytes: [UInt8]) -> Void)?
     /// Called once when the peer closed or the channel failed.

@@ -5,7 +5,7 @@ import Glibc
 /// at once (SRS polls once a second; we do not).
 public final class SignalSource {
     private let fd: Int32
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
 
     public init(signals: [Int32], loop: EventLoop, handler: @escaping (Int32) -> Void) throws {
         self.loop = loop

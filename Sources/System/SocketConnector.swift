@@ -9,7 +9,7 @@ import Glibc
 public final class SocketConnector {
     public typealias Completion = (Result<StreamSocket, SystemError>) -> Void
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private var fd: Int32 = -1
     private var timer: TimerID?
     private var completion: Completion?

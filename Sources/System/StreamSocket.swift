@@ -6,7 +6,7 @@ import Glibc
 /// the loop iteration (or when the socket becomes writable again).
 ///
 /// The fd is owned here and closed exactly once, by `close`.
-public final class StreamSocket {
+public final class StreamSocket: LoopTask {
     public enum CloseReason: Sendable, CustomStringConvertible {
         case eof, local, error(SystemError)
         public var description: String {
@@ -21,7 +21,7 @@ public final class StreamSocket {
     public let fd: Int32
     public let peerIP: String
     public let peerPort: Int
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
 
     /// Bytes read; the buffer is only valid during the call.
     public var onData: ((UnsafeRawBufferPointer) -> Void)?
@@ -35,6 +35,10 @@ public final class StreamSocket {
     /// Bytes of `queue[queueHead]` already written.
     private var headOffset = 0
     public private(set) var pendingBytes = 0
+    /// Bytes ever queued, and queued bytes dropped unsent (`dropUnsent`): with `bytesWritten`,
+    /// a player knows which of its messages are still waiting.
+    public private(set) var bytesQueued: UInt64 = 0
+    public private(set) var bytesDropped: UInt64 = 0
     public private(set) var closed = false
     public private(set) var bytesRead: UInt64 = 0
     public private(set) var bytesWritten: UInt64 = 0
@@ -104,13 +108,20 @@ public final class StreamSocket {
         send(SharedBytes(bytes))
     }
 
-    /// Queues a shared buffer to send (not copied).
+    /// Queues a shared buffer to send (not copied), flushed at the end of this loop iteration.
     public func send(_ bytes: SharedBytes) {
+        enqueue(bytes)
+        flushSoon()
+    }
+
+    /// Queues a shared buffer without scheduling a write: the caller merges several messages
+    /// into one `writev` and calls `flushSoon()` (players, `mw_msgs`/`mw_latency`).
+    public func enqueue(_ bytes: SharedBytes) {
         guard !closed, bytes.count > 0 else { return }
         if pendingBytes == 0 { lastWriteProgressMs = loop.now }
         queue.append(bytes)
         pendingBytes += bytes.count
-        scheduleFlush()
+        bytesQueued += UInt64(bytes.count)
     }
 
     /// Drops queued buffers that have not started to go out (keeps a partly written one, so the
@@ -124,6 +135,7 @@ public final class StreamSocket {
             queue.removeSubrange(keep..<queue.count)
         }
         pendingBytes -= dropped
+        bytesDropped += UInt64(dropped)
         return dropped
     }
 
@@ -155,14 +167,16 @@ public final class StreamSocket {
         loop.runSoon { cb?(reason) }
     }
 
-    private func scheduleFlush() {
-        guard !flushScheduled, !wantWritable else { return }
+    /// Writes what is queued at the end of this loop iteration (once, however often called).
+    public func flushSoon() {
+        guard !flushScheduled, !wantWritable, !closed, pendingBytes > 0 else { return }
         flushScheduled = true
-        loop.runSoon { [weak self] in
-            guard let self else { return }
-            self.flushScheduled = false
-            self.flush()
-        }
+        loop.runSoon(self)
+    }
+
+    public func runLoopTask() {
+        flushScheduled = false
+        flush()
     }
 
     private func handle(_ events: UInt32) {
@@ -200,19 +214,18 @@ public final class StreamSocket {
 
     /// Writes as much of the queue as the socket takes now.
     public func flush() {
+        let iov = IOVecs.shared.base
         while !closed && queueHead < queue.count {
-            var iov = [iovec]()
-            iov.reserveCapacity(64)
+            var count = 0
             var i = queueHead
-            var first = true
-            while i < queue.count && iov.count < 64 {
+            while i < queue.count && count < IOVecs.capacity {
                 let b = queue[i]
-                let off = first ? headOffset : 0
-                iov.append(iovec(iov_base: b.base + off, iov_len: b.count - off))
-                first = false
+                let off = count == 0 ? headOffset : 0
+                iov[count] = iovec(iov_base: b.base + off, iov_len: b.count - off)
+                count += 1
                 i += 1
             }
-            let n = iov.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) }
+            let n = writev(fd, iov, Int32(count))
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { break }
@@ -260,6 +273,13 @@ public final class StreamSocket {
         if wantWritable { ev |= EventLoop.writable }
         loop.modify(fd: fd, events: ev)
     }
+}
+
+/// One iovec array per process (the loop is single-threaded), reused by every `writev`.
+final class IOVecs {
+    static let capacity = 64
+    nonisolated(unsafe) static let shared = IOVecs()
+    let base = UnsafeMutablePointer<iovec>.allocate(capacity: capacity)
 }
 
 /// One read buffer per process (the loop is single-threaded): reads land here and are handed to

@@ -6,7 +6,7 @@ public final class TCPListener {
     public let fd: Int32
     public let host: String
     public let port: Int
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let ownsFD: Bool
     public var onAccept: ((_ fd: Int32, _ ip: String, _ port: Int) -> Void)?
     public private(set) var closed = false

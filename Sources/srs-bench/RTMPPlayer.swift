@@ -16,7 +16,7 @@ final class RTMPPlayer {
     }
 
     private let url: PlayURL
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private var socket: StreamSocket?
     private var decoder = RTMPChunkDecoder()
     private var handshakeBytes: [UInt8] = []

@@ -17,7 +17,7 @@ final class HTTPClientCall {
     /// Largest response body we read (a clusters answer is a few hundred bytes).
     static let maxBodyBytes = 64 * 1024
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let url: String
     private var completion: Completion?
     private var connector: SocketConnector?

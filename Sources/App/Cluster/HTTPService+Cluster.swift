@@ -19,7 +19,7 @@ extension HTTPService {
             }
             let source = server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
             Log.trace("flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
-            c.flv = HTTPFLVPlayer(source: source, connection: c, queueLength: vhost.play.queueLength,
+            c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                                   hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
             let upstream = UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster)
             server.cluster.edgePlayerJoined(source: source, request: upstream, vhost: vhost)

@@ -17,7 +17,7 @@ final class HostAddressCache {
         var waiters: [([String]) -> Void] = []
     }
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let resolver: () -> DNSResolver?
     private var entries: [String: Entry] = [:]
 

@@ -10,7 +10,7 @@ final class OriginDiscovery {
     /// Addresses asked at most per discovery.
     static let maxPeers = 64
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let hosts: HostAddressCache
 
     init(loop: EventLoop, hosts: HostAddressCache) {

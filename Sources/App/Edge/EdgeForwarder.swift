@@ -24,7 +24,7 @@ final class EdgeForwarder {
     /// true: stop reading the client; false: resume.
     var onBackpressure: ((Bool) -> Void)?
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let resolver: DNSResolver?
     private let endpoints: StreamIngester.EndpointProvider
     private let pickFirst: (Int) -> Int

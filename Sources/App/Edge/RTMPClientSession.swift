@@ -48,7 +48,7 @@ public final class RTMPClientSession {
     public let cid: String
     let timeouts: Timeouts
     let chunkSize: Int
-    unowned let loop: EventLoop
+    let loop: EventLoop
     private let resolver: DNSResolver?
 
     /// The upstream accepted: Play.Start / Publish.Start (or connect's `_result` for `.connectOnly`).
@@ -187,8 +187,7 @@ public final class RTMPClientSession {
             s.onData = { [weak self] bytes in self?.received(bytes) }
             s.onClose = { [weak self] reason in self?.socketClosed(reason) }
             s.onDrained = { [weak self] in self?.onDrained?() }
-            var rng = SystemRandomNumberGenerator()
-            let hello = RTMPHandshake.clientHello(time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &rng)
+            let hello = RTMPHandshake.clientHello(time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &ProcessRandom.generator)
             c1 = Array(hello[1...])
             phase = .handshake
             setupStartMs = loop.now
@@ -216,11 +215,10 @@ public final class RTMPClientSession {
     private func handshake(_ bytes: [UInt8]) throws {
         handshakeBytes += bytes
         guard handshakeBytes.count >= RTMPHandshake.s0s1s2Size else { return }
-        var rng = SystemRandomNumberGenerator()
         let s0s1s2 = Array(handshakeBytes[0..<RTMPHandshake.s0s1s2Size])
         let rest = Array(handshakeBytes[RTMPHandshake.s0s1s2Size...])
         handshakeBytes = []
-        let c2 = try RTMPHandshake.clientResponse(c1: c1, s0s1s2: s0s1s2, using: &rng)
+        let c2 = try RTMPHandshake.clientResponse(c1: c1, s0s1s2: s0s1s2, using: &ProcessRandom.generator)
         c1 = []
         socket?.send(c2)
         sendConnect()

@@ -73,7 +73,7 @@ public final class StreamIngester {
     /// Messages received from upstreams.
     public private(set) var messagesIn: UInt64 = 0
 
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let endpoints: EndpointProvider
     private let resolver: DNSResolver?
     private var options: Options

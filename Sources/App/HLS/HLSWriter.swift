@@ -11,7 +11,7 @@ final class HLSWriter: LiveConsumer {
     let app: String
     let stream: String
     private(set) var config: HLSConfig
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
 
     private var muxer: TSMuxer?
     private var avc: AVCDecoderConfig?

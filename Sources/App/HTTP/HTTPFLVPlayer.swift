@@ -7,50 +7,23 @@ import System
 final class HTTPFLVPlayer: LiveConsumer {
     let source: LiveSource
     unowned let connection: HTTPConnection
-    private var meter: PlayQueueMeter
-    private var queuedBytes: UInt64 = 0
-    private var droppedBytes: UInt64 = 0
-    private var waitingKeyframe = false
-    private var hasVideo = false
+    private let output: PlayerOutput
 
-    init(source: LiveSource, connection: HTTPConnection, queueLength: Double, hasAudio: Bool, hasVideo: Bool) {
+    init(source: LiveSource, connection: HTTPConnection, play: PlayConfig, hasAudio: Bool, hasVideo: Bool) {
         self.source = source
         self.connection = connection
-        self.meter = PlayQueueMeter(queueLengthSeconds: queueLength)
+        output = PlayerOutput(socket: connection.socket, loop: connection.server.loop, cid: connection.cid, play: play)
         connection.startStream(contentType: "video/x-flv")
-        send(HTTPChunked.chunk(FLVHeader.bytes(hasAudio: hasAudio, hasVideo: hasVideo)))
+        connection.socket.send(HTTPChunked.chunk(FLVHeader.bytes(hasAudio: hasAudio, hasVideo: hasVideo)))
         source.addConsumer(self, now: connection.server.loop.now)
+        // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
+        output.flush()
     }
 
     private var socket: StreamSocket { connection.socket }
 
-    private func send(_ bytes: [UInt8]) {
-        queuedBytes += UInt64(bytes.count)
-        socket.send(bytes)
-    }
-
     func deliver(_ m: MediaMessage) {
-        if socket.closed { return }
-        if m.isVideo { hasVideo = true }
-        if waitingKeyframe {
-            if m.isVideo && m.isKeyframe || !hasVideo && m.isAudio {
-                waitingKeyframe = false
-            } else if !(m.isSequenceHeader || m.isData) {
-                return
-            }
-        }
-        let bytes = m.flvChunk()
-        queuedBytes += UInt64(bytes.count)
-        socket.send(bytes)
-        guard !m.isData else { return }
-        if meter.record(timestamp: m.timestamp, endOffset: queuedBytes, done: socket.bytesWritten + droppedBytes,
-                        pendingBytes: socket.pendingBytes) {
-            let dropped = socket.dropUnsent()
-            droppedBytes += UInt64(dropped)
-            meter.reset()
-            waitingKeyframe = true
-            Log.warn("flv player too slow: dropped \(dropped) queued bytes, waiting for the next keyframe", cid: connection.cid)
-        }
+        output.deliver(m, m.flvChunk())
     }
 
     /// SRS ends HTTP-FLV responses when the publisher leaves, so players reconnect.

@@ -59,7 +59,7 @@ final class HTTPService {
         }
         let source = local ?? server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
         Log.trace("flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
-        c.flv = HTTPFLVPlayer(source: source, connection: c, queueLength: vhost.play.queueLength,
+        c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                               hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
         server.relays.playerJoined(source)
         return .streaming

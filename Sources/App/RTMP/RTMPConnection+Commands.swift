@@ -147,7 +147,11 @@ extension RTMPConnection {
     private func onPlay(_ cmd: RTMPCommand) throws {
         try streamRequest(cmd)
         let vhost = server.config.vhost(request.vhost)
-        playQueue = PlayQueueMeter(queueLengthSeconds: vhost?.play.queueLength ?? 30)
+        var play = vhost?.play ?? PlayConfig()
+        // A sibling's relay pull is merged by the sibling's own players: writing at once here
+        // keeps the two hops from adding their delays.
+        if isInternal { play.mwMsgs = 0 }
+        output = PlayerOutput(socket: socket, loop: server.loop, cid: cid, play: play)
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
         send(RTMPControl.userControl(event: RTMPControl.streamBegin, value: Self.mediaStreamID))
         send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Play.Reset",
@@ -160,6 +164,8 @@ extension RTMPConnection {
         role = .player(source)
         Log.trace("start play stream \(source.key), published=\(source.isPublished), consumers=\(source.consumerCount + 1)", cid: cid)
         source.addConsumer(self, now: server.loop.now)
+        // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
+        output?.flush()
         if !isInternal, let v = vhost { playerJoinedCluster(source: source, vhost: v) }
     }
 }

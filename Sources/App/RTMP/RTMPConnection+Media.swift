@@ -33,27 +33,7 @@ extension RTMPConnection: LiveConsumer {
     // MARK: - Player side
 
     public func deliver(_ m: MediaMessage) {
-        if socket.closed { return }
-        if m.isVideo { hasVideo = true }
-        if waitingKeyframe {
-            // After an overflow, resume at a keyframe so the decoder can start clean.
-            if m.isVideo && m.isKeyframe || !hasVideo && m.isAudio || m.isSequenceHeader || m.isData {
-                if m.isKeyframe || !hasVideo { waitingKeyframe = false }
-            } else {
-                return
-            }
-        }
-        let bytes = m.rtmp(chunkSize: outChunkSize)
-        send(shared: bytes)
-        guard !m.isData else { return }
-        let done = socket.bytesWritten + droppedBytes
-        if playQueue.record(timestamp: m.timestamp, endOffset: queuedBytes, done: done, pendingBytes: socket.pendingBytes) {
-            let dropped = socket.dropUnsent()
-            droppedBytes += UInt64(dropped)
-            playQueue.reset()
-            waitingKeyframe = true
-            Log.warn("player too slow: dropped \(dropped) queued bytes, waiting for the next keyframe", cid: cid)
-        }
+        output?.deliver(m, m.rtmp(chunkSize: outChunkSize))
     }
 
     public func sourceUnpublished() {

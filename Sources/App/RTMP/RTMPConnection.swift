@@ -31,11 +31,8 @@ public final class RTMPConnection: ServerConnection {
     var cluster = RTMPClusterState()
 
     // Player state.
-    var playQueue: PlayQueueMeter
-    var queuedBytes: UInt64 = 0
-    var droppedBytes: UInt64 = 0
-    var waitingKeyframe = false
-    var hasVideo = false
+    /// Set once playing: the bounded, merged writes of the stream.
+    var output: PlayerOutput?
 
     /// A sibling worker's relay pull (see `Server.startRelayListener`).
     public let isInternal: Bool
@@ -46,7 +43,6 @@ public final class RTMPConnection: ServerConnection {
         self.isInternal = relay
         self.cid = Log.newContextID()
         self.createdMs = server.loop.now
-        self.playQueue = PlayQueueMeter(queueLengthSeconds: 30)
         socket.onData = { [unowned self] bytes in self.received(bytes) }
         socket.onClose = { [unowned self] reason in self.closed(reason) }
     }
@@ -110,9 +106,8 @@ public final class RTMPConnection: ServerConnection {
         if phase == .c0c1 {
             guard handshakeBytes.count >= RTMPHandshake.c0c1Size else { return }
             let c0c1 = Array(handshakeBytes[0..<RTMPHandshake.c0c1Size])
-            var rng = SystemRandomNumberGenerator()
             let (s0s1s2, complex) = try RTMPHandshake.serverResponse(
-                c0c1: c0c1, time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &rng)
+                c0c1: c0c1, time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &ProcessRandom.generator)
             socket.send(s0s1s2)
             Log.info("\(complex ? "complex" : "simple") handshake with \(socket.peerIP):\(socket.peerPort)")
             handshakeBytes.removeFirst(RTMPHandshake.c0c1Size)
@@ -167,14 +162,7 @@ public final class RTMPConnection: ServerConnection {
     // MARK: - Output
 
     func send(_ m: RTMPMessage) {
-        let bytes = RTMPChunkEncoder.encode(m, chunkSize: outChunkSize)
-        queuedBytes += UInt64(bytes.count)
-        socket.send(bytes)
-    }
-
-    func send(shared bytes: SharedBytes) {
-        queuedBytes += UInt64(bytes.count)
-        socket.send(bytes)
+        socket.send(RTMPChunkEncoder.encode(m, chunkSize: outChunkSize))
     }
 
     // MARK: - Lifetime
