@@ -215,7 +215,7 @@ public final class StreamIngester {
         var payload = m.payload
         var type = m.type
         if m.type == RTMPMessageType.amf0Data || m.type == RTMPMessageType.amf3Data {
-            guard let meta = Self.metadata(m) else { return }
+            guard let meta = MediaMessage.playerMetadata(m) else { return }
             payload = meta
             type = RTMPMessageType.amf0Data
         }
@@ -233,19 +233,5 @@ public final class StreamIngester {
         let ts = m.timestamp &+ offset
         if m.isMedia { lastTimestamp = ts }
         source.onMessage(MediaMessage(type: type, timestamp: ts, payload: payload))
-    }
-
-    /// `onMetaData` from upstream, as players get it: no `@setDataFrame`, no `duration`, our
-    /// `server` fields. Nil for other data messages (`|RtmpSampleAccess`...).
-    static func metadata(_ m: RTMPMessage) -> [UInt8]? {
-        var payload = m.payload
-        if m.type == RTMPMessageType.amf3Data, payload.first == 0 { payload.removeFirst() }
-        guard var values = try? AMF0.decodeAll(payload), !values.isEmpty else { return nil }
-        if values.first?.stringValue == "@setDataFrame" { values.removeFirst() }
-        guard values.count >= 2, values[0].stringValue == "onMetaData" else { return nil }
-        let meta = values[1].removing("duration")
-            .setting("server", .string(Version.server))
-            .setting("server_version", .string(Version.string))
-        return AMF0.encode([.string("onMetaData"), meta])
     }
 }

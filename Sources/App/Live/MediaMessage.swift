@@ -74,4 +74,19 @@ public final class MediaMessage {
         flvBytes = b
         return b
     }
+
+    /// `onMetaData` from a publisher (a client, or an upstream we pull) as players get it, SRS
+    /// style: no `@setDataFrame`, no `duration` (it is live), and `server`/`server_version` of
+    /// this server (the canary check reads it). Nil for other data messages.
+    public static func playerMetadata(_ m: RTMPMessage) -> [UInt8]? {
+        var payload = m.payload
+        if m.type == RTMPMessageType.amf3Data, payload.first == 0 { payload.removeFirst() }
+        guard var values = try? AMF0.decodeAll(payload), !values.isEmpty else { return nil }
+        if values.first?.stringValue == "@setDataFrame" { values.removeFirst() }
+        guard values.count >= 2, values[0].stringValue == "onMetaData" else { return nil }
+        let meta = values[1].removing("duration")
+            .setting("server", .string(Version.server))
+            .setting("server_version", .string(Version.string))
+        return AMF0.encode([.string("onMetaData"), meta])
+    }
 }

@@ -16,18 +16,9 @@ extension RTMPConnection: LiveConsumer {
     func onData(_ m: RTMPMessage) {
         if forwardEdgePublish(m) { return }
         guard case .publisher(let source) = role else { return }
-        var payload = m.payload
-        if m.type == RTMPMessageType.amf3Data, payload.first == 0 { payload.removeFirst() }
-        guard var values = try? AMF0.decodeAll(payload), !values.isEmpty else { return }
-        if values.first?.stringValue == "@setDataFrame" { values.removeFirst() }
-        guard values.count >= 2, values[0].stringValue == "onMetaData" else { return }
-        // As SRS: players get no `duration` (it is live) and learn who serves them.
-        let meta = values[1].removing("duration")
-            .setting("server", .string(Version.server))
-            .setting("server_version", .string(Version.string))
+        guard let meta = MediaMessage.playerMetadata(m) else { return }
         Log.trace("got metadata from publisher of \(source.key)", cid: cid)
-        source.onMessage(MediaMessage(type: RTMPMessageType.amf0Data, timestamp: m.timestamp,
-                                      payload: AMF0.encode([.string("onMetaData"), meta])))
+        source.onMessage(MediaMessage(type: RTMPMessageType.amf0Data, timestamp: m.timestamp, payload: meta))
     }
 
     // MARK: - Player side
