@@ -162,4 +162,18 @@ final class MasterWorkerTests: XCTestCase {
             }
         }
     }
+
+    /// The channel to the master is each worker's lifeline: a worker whose master died drains
+    /// (graceful quit) and exits instead of living on as an orphan.
+    func testWorkersQuitWhenTheMasterDies() throws {
+        let srs = try SRSProcess(config: Self.config(workers: 2, extra: "grace_start_wait 100; grace_final_wait 100;"))
+        defer { srs.stop() }
+        try srs.waitListening()
+        XCTAssertTrue(Processes.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 })
+        let workers = Processes.children(of: srs.pid)
+        kill(srs.pid, SIGKILL)
+        XCTAssertTrue(Processes.wait(timeout: 5) { workers.allSatisfy { !Processes.isAlive($0) || Processes.title(of: $0).isEmpty } },
+                      "workers outlived their master:\n\(srs.log)")
+        XCTAssertTrue(srs.log.contains("master is gone, gracefully quit"), srs.log)
+    }
 }
