@@ -14,15 +14,37 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+// A unix address for `name`; '@name' is in the abstract namespace (no file). Returns its length, or 0.
+static socklen_t unix_address(const char *name, struct sockaddr_un *addr) {
+    memset(addr, 0, sizeof(*addr));
+    addr->sun_family = AF_UNIX;
+    size_t len = strlen(name);
+    if (len == 0 || len >= sizeof(addr->sun_path)) { errno = ENAMETOOLONG; return 0; }
+    memcpy(addr->sun_path, name, len);
+    if (name[0] == '@') addr->sun_path[0] = 0;
+    // An abstract name is exactly its bytes; a path includes its NUL.
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (name[0] == '@' ? 0 : 1));
+}
+
+int csys_unix_listen(const char *name, int backlog) {
+    struct sockaddr_un addr;
+    socklen_t alen = unix_address(name, &addr);
+    if (alen == 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, backlog) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
 int csys_unix_connect(const char *name) {
     struct sockaddr_un addr;
-    memset(&addr, 0, sizeof(addr));
-    addr.sun_family = AF_UNIX;
-    size_t len = strlen(name);
-    if (len == 0 || len >= sizeof(addr.sun_path)) { errno = ENAMETOOLONG; return -1; }
-    memcpy(addr.sun_path, name, len);
-    if (name[0] == '@') addr.sun_path[0] = 0;
-    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (name[0] == '@' ? 0 : 1));
+    socklen_t alen = unix_address(name, &addr);
+    if (alen == 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return -1;
     // A unix connect completes at once or fails; EAGAIN means the listener's backlog is full.

@@ -7,7 +7,6 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -159,24 +158,4 @@ int csys_exit_code(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return -WTERMSIG(status);
     return 0;
-}
-
-int csys_unix_listen(const char *name, int backlog) {
-    struct sockaddr_un addr;
-    memset(&addr, 0, sizeof(addr));
-    addr.sun_family = AF_UNIX;
-    size_t len = strlen(name);
-    if (len == 0 || len >= sizeof(addr.sun_path)) { errno = ENAMETOOLONG; return -1; }
-    memcpy(addr.sun_path, name, len);
-    if (name[0] == '@') addr.sun_path[0] = 0;
-    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -1;
-    if (bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, backlog) < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
 }

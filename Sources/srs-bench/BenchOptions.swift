@@ -13,6 +13,8 @@ struct BenchOptions {
     var duration = 20.0
     /// A player with no media for longer than this (ms) inside the window counts as stalled.
     var stallMs: Int64 = 2000
+    /// Players that join one by one during the window, while the others play (reported apart).
+    var lateJoiners = 0
     /// A player not receiving its first video keyframe within this many ms has failed.
     var connectTimeoutMs: Int64 = 10_000
     /// Processes whose CPU (utime+stime) and RSS are sampled over the window (the server).
@@ -30,7 +32,8 @@ struct BenchOptions {
 
         Opens N RTMP players (single thread, epoll), ramping at a given rate, and reports players
         connected/failed, aggregate Mbps over the steady window, first-frame latency (TCP connect
-        start to the first video keyframe) p50/p99/max, and players that stalled.
+        start to the first video keyframe) p50/p99/max, players that stalled, and how late media
+        arrived against its timestamps (delay beyond the player's most prompt message; gaps).
 
         options:
           --url URL            stream to play (default rtmp://127.0.0.1:1935/live/livestream)
@@ -40,12 +43,15 @@ struct BenchOptions {
           --duration S         length of the measured window in seconds (default 20)
           --stall-ms MS        no media for longer than this is a stall (default 2000)
           --timeout-ms MS      a player without a keyframe after this has failed (default 10000)
+          --late-joiners K     K more players join over the first half of the window, while the
+                               others play; their first frame is reported apart (default 0)
           --pids P1,P2         processes to sample CPU% and RSS over the window (the server)
           --server-cpus 0,1    CPUs the server runs on alone: report how busy they were
           --label NAME         name echoed in the report
           --json               print one JSON object
 
-        exit status: 0 every player got a keyframe, 1 some did not, 2 usage or setup error.
+        exit status: 0 every player (late joiners too) got a keyframe, 1 some did not, 2 usage or
+        setup error.
         """
 
     init(_ args: [String]) throws {
@@ -69,6 +75,7 @@ struct BenchOptions {
             case "--duration": duration = try Self.number(arg, try value(), Double.init, min: 1)
             case "--stall-ms": stallMs = try Self.number(arg, try value(), Int64.init, min: 1)
             case "--timeout-ms": connectTimeoutMs = try Self.number(arg, try value(), Int64.init, min: 1)
+            case "--late-joiners": lateJoiners = try Self.number(arg, try value(), Int.init, min: 0)
             case "--pids":
                 let raw = try value()
                 pids = try raw.split(separator: ",").map { try Self.number(arg, String($0), Int.init, min: 1) }

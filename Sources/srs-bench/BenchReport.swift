@@ -13,6 +13,10 @@ struct BenchReport {
     let options: BenchOptions
     let url: PlayURL
     let players: [PlayerResult]
+    /// Players that joined during the window (`--late-joiners`).
+    let lateJoiners: [PlayerResult]
+    /// Message delays and gaps of the players still connected at the end, over the window.
+    let timing: TimingSummary
     let windowSeconds: Double
     /// Bytes each player received inside the window.
     let windowBytes: [UInt64]
@@ -57,7 +61,15 @@ struct BenchReport {
     }
 
     /// First-frame latencies in ms, sorted.
-    var firstFramesMs: [Double] { players.compactMap { $0.firstFrameUs }.map { Double($0) / 1000 }.sorted() }
+    var firstFramesMs: [Double] { Self.firstFrames(players) }
+    /// The same for the late joiners.
+    var lateFirstFramesMs: [Double] { Self.firstFrames(lateJoiners) }
+    /// Late joiners that got no keyframe.
+    var lateFailed: Int { lateJoiners.filter { $0.firstFrameUs == nil }.count }
+
+    private static func firstFrames(_ players: [PlayerResult]) -> [Double] {
+        players.compactMap { $0.firstFrameUs }.map { Double($0) / 1000 }.sorted()
+    }
 
     /// p50/p99 in ms of one start-up milestone, over the players that reached it.
     func milestone(_ key: KeyPath<PlayerResult, Int64?>) -> (p50: Double?, p99: Double?) {
@@ -93,6 +105,16 @@ struct BenchReport {
                      + "\(Self.fmt(per.isEmpty ? 0 : per.reduce(0, +) / Double(per.count), 2)) min \(Self.fmt(per.min() ?? 0, 2)) Mbps")
         lines.append("first frame: p50 \(Self.ms(Self.percentile(ff, 0.5))) p99 \(Self.ms(Self.percentile(ff, 0.99))) "
                      + "max \(Self.ms(ff.last)) ms (\(ff.count) players)")
+        if !lateJoiners.isEmpty {
+            let late = lateFirstFramesMs
+            lines.append("late joiner: p50 \(Self.ms(Self.percentile(late, 0.5))) p99 \(Self.ms(Self.percentile(late, 0.99))) "
+                         + "max \(Self.ms(late.last)) ms (\(late.count) of \(lateJoiners.count) got a keyframe)")
+        }
+        let t = timing
+        lines.append("delivery:    delay p50 \(Self.ms(Self.percentile(t.delayMs, 0.5))) p99 \(Self.ms(Self.percentile(t.delayMs, 0.99))) "
+                     + "max \(Self.ms(t.delayMs.last)) ms (\(t.delayMs.count) messages); gap p99 \(Self.ms(Self.percentile(t.gapMs, 0.99))) ms; "
+                     + "largest gap per player p50 \(Self.ms(Self.percentile(t.playerMaxGapMs, 0.5))) "
+                     + "p99 \(Self.ms(Self.percentile(t.playerMaxGapMs, 0.99))) max \(Self.ms(t.playerMaxGapMs.last)) ms")
         let steps: [(String, KeyPath<PlayerResult, Int64?>)] = [
             ("connected", \.connectedUs), ("handshake", \.handshakeUs), ("play sent", \.playSentUs), ("first media", \.firstMediaUs),
         ]
@@ -146,6 +168,30 @@ struct BenchReport {
                 let m = milestone(key)
                 return JSONMember(name, ["p50": num(m.p50), "p99": num(m.p99)])
             }),
+            "late_first_frame_ms": [
+                "count": .int(Int64(lateJoiners.count)),
+                "no_keyframe": .int(Int64(lateFailed)),
+                "p50": num(Self.percentile(lateFirstFramesMs, 0.5)),
+                "p99": num(Self.percentile(lateFirstFramesMs, 0.99)),
+                "max": num(lateFirstFramesMs.last),
+            ],
+            "delay_ms": [
+                "messages": .int(Int64(timing.delayMs.count)),
+                "p50": num(Self.percentile(timing.delayMs, 0.5)),
+                "p90": num(Self.percentile(timing.delayMs, 0.9)),
+                "p99": num(Self.percentile(timing.delayMs, 0.99)),
+                "max": num(timing.delayMs.last),
+            ],
+            "gap_ms": [
+                "p50": num(Self.percentile(timing.gapMs, 0.5)),
+                "p99": num(Self.percentile(timing.gapMs, 0.99)),
+                "max": num(timing.gapMs.last),
+            ],
+            "player_max_gap_ms": [
+                "p50": num(Self.percentile(timing.playerMaxGapMs, 0.5)),
+                "p99": num(Self.percentile(timing.playerMaxGapMs, 0.99)),
+                "max": num(timing.playerMaxGapMs.last),
+            ],
             "max_gap_ms": .int(players.filter(\.openAtEnd).map(\.maxGapMs).max() ?? 0),
             "server_cpu_percent": num(serverCPU),
             "server_cpu_by_pid": .object(serverCPUByPid.map { JSONMember(String($0.pid), num($0.percent)) }),

@@ -5,12 +5,16 @@ import System
 /// (bytes delivered, stalls, the sampled processes' CPU and RSS) and closes everything.
 ///
 /// Timeline: `ramp (players / rate s) → warmup → window → stop`. First-frame latency is
-/// measured for every player, including those that joined during the ramp under load.
+/// measured for every player, including those that joined during the ramp under load. With
+/// `--late-joiners K`, K more players join one by one over the first half of the window, while
+/// the N others play: the start-up a viewer sees on a loaded server. They are reported apart
+/// and not counted in the window's bytes, stalls or message timing.
 final class LoadRunner {
     private let options: BenchOptions
     private let url: PlayURL
     private let loop: EventLoop
     private var players: [RTMPPlayer] = []
+    private var lateJoiners: [RTMPPlayer] = []
     private var rampStartMs: Int64 = 0
     private var rampDoneMs: Int64?
     private var window: WindowState?
@@ -71,7 +75,7 @@ final class LoadRunner {
 
     private func check() {
         let now = loop.now
-        for p in players where p.isOpen && p.firstFrameUs == nil {
+        for p in players + lateJoiners where p.isOpen && p.firstFrameUs == nil {
             if (MicroClock.now() - p.startUs) / 1000 > options.connectTimeoutMs {
                 p.fail("no video keyframe within \(options.connectTimeoutMs) ms")
             }
@@ -83,6 +87,7 @@ final class LoadRunner {
         }
         watchStalls(now, &w)
         window = w
+        startLateJoiners(now, since: w.startMs)
         if Double(now - w.startMs) >= options.duration * 1000 { finish(now) }
     }
 
@@ -95,7 +100,20 @@ final class LoadRunner {
                              inStall: Array(repeating: false, count: players.count))
         w.maxRSSKB = ProcessSample.rssKB(pids: options.pids)
         w.lastRSSCheckMs = now
+        for p in players { p.recording = true }
         return w
+    }
+
+    /// Starts the late joiners that are due: evenly over the first half of the window, so the
+    /// last one still has half the window to get its first keyframe.
+    private func startLateJoiners(_ now: Int64, since startMs: Int64) {
+        guard options.lateJoiners > 0 else { return }
+        let spacingMs = options.duration * 500 / Double(options.lateJoiners)
+        while lateJoiners.count < options.lateJoiners && Double(now - startMs) >= Double(lateJoiners.count) * spacingMs {
+            let p = RTMPPlayer(url: url, loop: loop)
+            lateJoiners.append(p)
+            p.start()
+        }
     }
 
     /// Marks players without media for longer than `stallMs`; each new gap is one stall event.
@@ -124,7 +142,10 @@ final class LoadRunner {
         let seconds = Double(now - w.startMs) / 1000
         var windowBytes: [UInt64] = []
         for (i, p) in players.enumerated() { windowBytes.append(p.bytesReceived - w.startBytes[i]) }
+        for p in players { p.recording = false }
         report = BenchReport(options: options, url: url, players: players.map(PlayerResult.init),
+                             lateJoiners: lateJoiners.map(PlayerResult.init),
+                             timing: TimingSummary(players.filter(\.isOpen).map(\.timing)),
                              windowSeconds: seconds, windowBytes: windowBytes,
                              windowReads: players.reduce(0) { $0 + $1.reads } - w.startReads,
                              stalled: w.stalled, stallEvents: w.stallEvents,
@@ -135,7 +156,7 @@ final class LoadRunner {
                              serverRSSKB: rss, clientCPU: clientEnd.cpuPercent(since: w.clientStart),
                              clientLoopLagsMs: loopLags.sorted())
         for t in tickers { t.cancel() }
-        for p in players { p.stop() }
+        for p in players + lateJoiners { p.stop() }
         loop.stop()
     }
 }

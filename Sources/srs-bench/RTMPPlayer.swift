@@ -44,6 +44,12 @@ final class RTMPPlayer {
     /// Longest gap between media messages, once playing, in ms.
     private(set) var maxGapMs: Int64 = 0
     private(set) var mediaMessages = 0
+    /// Set by the runner for the measured window: media arrivals are then recorded in `timing`.
+    var recording = false
+    /// Arrival times against timestamps of the media inside the window.
+    private(set) var timing = MessageTiming()
+    /// µs when the data being handled was read (one clock read per socket read).
+    private var readAtUs: Int64 = 0
 
     private var ackWindow: UInt64 = 0
     private var lastAckAt: UInt64 = 0
@@ -111,6 +117,7 @@ final class RTMPPlayer {
     private func received(_ bytes: UnsafeRawBufferPointer) {
         bytesReceived += UInt64(bytes.count)
         reads += 1
+        readAtUs = MicroClock.now()
         do {
             if phase == .handshaking {
                 try handshake(bytes)
@@ -165,9 +172,9 @@ final class RTMPPlayer {
     private func handle(_ m: RTMPMessage) throws {
         switch m.type {
         case RTMPMessageType.audio, RTMPMessageType.video:
-            media(type: m.type, payload: m.payload[...])
+            media(type: m.type, timestamp: m.timestamp, payload: m.payload[...])
         case RTMPMessageType.aggregate:
-            try aggregate(m.payload)
+            try aggregate(m)
         case RTMPMessageType.amf0Command, RTMPMessageType.amf3Command:
             try command(RTMPCommand.decode(type: m.type, payload: m.payload))
         case RTMPMessageType.windowAckSize:
@@ -228,27 +235,35 @@ final class RTMPPlayer {
     }
 
     /// Counts an audio or video message; records the first video keyframe.
-    private func media(type: UInt8, payload: ArraySlice<UInt8>) {
+    private func media(type: UInt8, timestamp: UInt32, payload: ArraySlice<UInt8>) {
         let now = loop.now
         if mediaMessages > 0 { maxGapMs = max(maxGapMs, now - lastMediaMs) }
         lastMediaMs = now
         mediaMessages += 1
-        if firstMediaUs == nil { firstMediaUs = MicroClock.now() - startUs }
+        if recording { timing.record(arrivalUs: readAtUs, timestamp: timestamp) }
+        if firstMediaUs == nil { firstMediaUs = readAtUs - startUs }
         guard firstFrameUs == nil, type == RTMPMessageType.video,
               let info = try? FLVVideoInfo.parse(payload), info.isKeyframe, !info.isSequenceHeader else { return }
-        firstFrameUs = MicroClock.now() - startUs
+        firstFrameUs = readAtUs - startUs
     }
 
     /// An aggregate message: FLV tags back to back (11-byte header, data, 4-byte previous size).
-    private func aggregate(_ payload: [UInt8]) throws {
+    /// Tag timestamps are relative to the first tag's, which has the message's timestamp.
+    private func aggregate(_ m: RTMPMessage) throws {
+        let payload = m.payload
         var off = 0
+        var firstTagTime: UInt32?
         while payload.count - off >= 11 {
             let type = payload[off] & 0x1F
             let size = Int(payload[off + 1]) << 16 | Int(payload[off + 2]) << 8 | Int(payload[off + 3])
+            let tagTime = UInt32(payload[off + 7]) << 24 | UInt32(payload[off + 4]) << 16
+                | UInt32(payload[off + 5]) << 8 | UInt32(payload[off + 6])
+            let base = firstTagTime ?? tagTime
+            firstTagTime = base
             let start = off + 11
             guard payload.count - start >= size else { throw RTMPError.malformed("aggregate tag of \(size) bytes") }
             if type == RTMPMessageType.audio || type == RTMPMessageType.video {
-                media(type: type, payload: payload[start..<(start + size)])
+                media(type: type, timestamp: m.timestamp &+ (tagTime &- base), payload: payload[start..<(start + size)])
             }
             off = start + size + 4
         }

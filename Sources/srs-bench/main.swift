@@ -35,7 +35,7 @@ do {
         exit(2)
     }
     print(options.json ? report.json().encode() : report.text())
-    exit(report.failed > 0 ? 1 : 0)
+    exit(report.failed + report.lateFailed > 0 ? 1 : 0)
 } catch {
     ProcessEnv.printError("srs-bench: \(error)")
     exit(2)

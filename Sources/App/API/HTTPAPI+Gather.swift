@@ -61,7 +61,7 @@ extension HTTPAPI {
         ["id": .string(c.id), "vhost": .string(c.vhost.isEmpty ? "" : server.vhostID(c.vhost)),
          "stream": .string(c.streamID ?? ""), "ip": .string(c.ip), "pageUrl": .string(c.pageUrl), "swfUrl": .string(c.swfUrl),
          "tcUrl": .string(c.tcUrl), "url": .string(c.url), "name": .string(c.stream), "type": .string(c.type),
-         "publish": .bool(c.publish), "alive": .number(Double(c.aliveMs) / 1000),
+         "publish": .bool(c.publish), "alive": .rounded(Double(c.aliveMs) / 1000),
          "send_bytes": .int(Int64(c.sendBytes)), "recv_bytes": .int(Int64(c.recvBytes)),
          "kbps": ["recv_30s": .int(Int64(c.recvKbps)), "send_30s": .int(Int64(c.sendKbps))]]
     }
@@ -76,7 +76,7 @@ extension HTTPAPI {
                 "recv_bytes": .int(Int64(infos.reduce(0) { $0 + $1.recvBytes })),
                 "kbps": ["recv_30s": .int(Int64(infos.reduce(0) { $0 + $1.recvKbps })),
                          "send_30s": .int(Int64(infos.reduce(0) { $0 + $1.sendKbps }))],
-                "hls": ["enabled": .bool(v.hls.enabled), "fragment": .number(v.hls.fragment)],
+                "hls": ["enabled": .bool(v.hls.enabled), "fragment": .rounded(v.hls.fragment)],
                 "stream_ids": .array(streams.map { .string($0.id) })]
     }
 

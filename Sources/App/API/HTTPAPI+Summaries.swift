@@ -17,14 +17,14 @@ extension HTTPAPI {
             "version": .string(Version.string), "pid": .int(Int64(server.pid)),
             "ppid": .int(Int64(ProcStats.parentPID(of: Int(server.pid)))), "workers": .int(Int64(parts.count)),
             "argv": .string(ProcStats.commandLine(pid: Int(server.pid))), "cwd": .string(ProcessEnv.currentDirectory()),
-            "mem_kbyte": .int(Int64(rss)), "mem_percent": .number(mem > 0 ? Double(rss) / Double(mem) : 0),
-            "cpu_percent": .number(cpu),
+            "mem_kbyte": .int(Int64(rss)), "mem_percent": .rounded(mem > 0 ? Double(rss) / Double(mem) : 0),
+            "cpu_percent": .rounded(cpu),
             "srs_uptime": .int((Clock.wallMs() - server.startedMs) / 1000),
         ]
         let system: JSONValue = [
-            "cpu_percent": .number(server.systemCPUPercent), "mem_ram_kbyte": .int(Int64(mem)),
+            "cpu_percent": .rounded(server.systemCPUPercent), "mem_ram_kbyte": .int(Int64(mem)),
             "mem_ram_percent": .number(0), "cpus": .int(Int64(ProcStats.cpus)), "cpus_online": .int(Int64(ProcStats.cpusOnline)),
-            "uptime": .number(ProcStats.uptime()), "load_1m": .number(load.0), "load_5m": .number(load.1), "load_15m": .number(load.2),
+            "uptime": .rounded(ProcStats.uptime()), "load_1m": .rounded(load.0), "load_5m": .rounded(load.1), "load_15m": .rounded(load.2),
             "srs_sample_time": .int(Clock.wallMs()), "srs_recv_bytes": .int(recv), "srs_send_bytes": .int(send),
             "conn_srs": .int(sum("conns")),
         ]

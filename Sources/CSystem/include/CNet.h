@@ -10,6 +10,10 @@
 /// abstract namespace. Returns the fd (the connect may still be in progress) or -1 with errno.
 int csys_unix_connect(const char *name);
 
+/// A listening AF_UNIX stream socket, CLOEXEC|NONBLOCK. A name starting with '@' is in the
+/// abstract namespace (no file; gone with the process). Returns fd or -1 with errno.
+int csys_unix_listen(const char *name, int backlog);
+
 /// At most this many addresses are kept per lookup.
 #define CSYS_DNS_MAX_ADDRS 32
 /// Room for a numeric IPv6 address and its NUL.

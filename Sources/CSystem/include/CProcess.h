@@ -37,8 +37,4 @@ pid_t csys_reap(int *status);
 /// Decodes a wait status: exit code (>= 0) or -signal (< 0).
 int csys_exit_code(int status);
 
-/// A listening AF_UNIX stream socket, CLOEXEC|NONBLOCK. A name starting with '@' is in the
-/// abstract namespace (no file; gone with the process). Returns fd or -1 with errno.
-int csys_unix_listen(const char *name, int backlog);
-
 #endif

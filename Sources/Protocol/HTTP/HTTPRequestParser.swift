@@ -20,8 +20,7 @@ public struct HTTPRequestParser: Sendable {
 
     private enum State: Sendable {
         case head
-        case fixedBody(remaining: Int)
-        case chunkedBody
+        case body(HTTPBodyReader)
     }
 
     public let limits: HTTPLimits
@@ -29,7 +28,6 @@ public struct HTTPRequestParser: Sendable {
     public private(set) var error: HTTPParseError?
     private var state = State.head
     private var reader: HTTPHeadReader
-    private var chunked = HTTPChunkedDecoder()
 
     public init(limits: HTTPLimits = .request) {
         self.limits = limits
@@ -60,19 +58,15 @@ public struct HTTPRequestParser: Sendable {
                     i += n
                     guard let head else { break }
                     try start(head, &events)
-                case .fixedBody(let remaining):
-                    let n = min(remaining, bytes.count - i)
-                    events.append(.body(Array(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]))))
+                case .body(var body):
+                    let (n, piece, complete) = try body.read(bytes, from: i)
                     i += n
-                    state = remaining == n ? .head : .fixedBody(remaining: remaining - n)
-                    if remaining == n { events.append(.end) }
-                case .chunkedBody:
-                    var out: [UInt8] = []
-                    i += try chunked.decode(UnsafeRawBufferPointer(rebasing: bytes[i...]), into: &out)
-                    if !out.isEmpty { events.append(.body(out)) }
-                    if chunked.isComplete {
+                    if !piece.isEmpty { events.append(.body(piece)) }
+                    if complete {
                         events.append(.end)
                         state = .head
+                    } else {
+                        state = .body(body)
                     }
                 }
                 if case .end? = events.last { answerable = events.count }
@@ -115,10 +109,9 @@ public struct HTTPRequestParser: Sendable {
         }
         events.append(.head(try HTTPRequestHead(method: method, target: target, version: version, headers: headers)))
         if !codings.isEmpty {
-            chunked = HTTPChunkedDecoder(maxBodyBytes: limits.maxBodyBytes)
-            state = .chunkedBody
+            state = .body(HTTPBodyReader(chunkedMax: limits.maxBodyBytes))
         } else if length > 0 {
-            state = .fixedBody(remaining: length)
+            state = .body(HTTPBodyReader(length: length))
         } else {
             events.append(.end)
         }

@@ -12,8 +12,7 @@ public struct HTTPResponseParser: Sendable {
 
     private enum State: Sendable {
         case head
-        case fixedBody(remaining: Int)
-        case chunkedBody
+        case body(HTTPBodyReader)
         case untilClose
         case closed
     }
@@ -25,7 +24,6 @@ public struct HTTPResponseParser: Sendable {
     public private(set) var error: HTTPParseError?
     private var state = State.head
     private var reader: HTTPHeadReader
-    private var chunked = HTTPChunkedDecoder()
     private var untilCloseBytes = 0
 
     public init(requestMethod: String = "GET", limits: HTTPLimits = .response) {
@@ -46,19 +44,15 @@ public struct HTTPResponseParser: Sendable {
                     let (n, head) = try reader.consume(bytes, from: i)
                     i += n
                     if let head { try start(head, &events) }
-                case .fixedBody(let remaining):
-                    let n = min(remaining, bytes.count - i)
-                    events.append(.body(Array(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + n)]))))
+                case .body(var body):
+                    let (n, piece, complete) = try body.read(bytes, from: i)
                     i += n
-                    state = remaining == n ? .head : .fixedBody(remaining: remaining - n)
-                    if remaining == n { events.append(.end) }
-                case .chunkedBody:
-                    var out: [UInt8] = []
-                    i += try chunked.decode(UnsafeRawBufferPointer(rebasing: bytes[i...]), into: &out)
-                    if !out.isEmpty { events.append(.body(out)) }
-                    if chunked.isComplete {
+                    if !piece.isEmpty { events.append(.body(piece)) }
+                    if complete {
                         events.append(.end)
                         state = .head
+                    } else {
+                        state = .body(body)
                     }
                 case .untilClose:
                     let n = bytes.count - i
@@ -98,8 +92,7 @@ public struct HTTPResponseParser: Sendable {
             state = .closed
             return []
         case .head: incomplete = "response head"
-        case .fixedBody: incomplete = "body shorter than its Content-Length"
-        case .chunkedBody: incomplete = "chunked body without its last chunk"
+        case .body(let body): incomplete = body.incompleteDescription
         }
         let e = HTTPParseError(status: 502, "connection closed in the \(incomplete)")
         error = e
@@ -126,8 +119,7 @@ public struct HTTPResponseParser: Sendable {
             guard HTTPSyntax.equalsIgnoringCase(String(coding), "chunked") else {
                 throw HTTPParseError.bad("unsupported Transfer-Encoding \(coding)")
             }
-            chunked = HTTPChunkedDecoder(maxBodyBytes: limits.maxBodyBytes)
-            state = .chunkedBody
+            state = .body(HTTPBodyReader(chunkedMax: limits.maxBodyBytes))
         } else if !lengths.isEmpty {
             // Repeated identical lengths are allowed (RFC 9110 §8.6), different ones are not.
             let values = Set(lengths.flatMap { $0.split(separator: ",") }.map { HTTPSyntax.trimmed($0) })
@@ -138,7 +130,7 @@ public struct HTTPResponseParser: Sendable {
             if n == 0 {
                 events.append(.end)
             } else {
-                state = .fixedBody(remaining: n)
+                state = .body(HTTPBodyReader(length: n))
             }
         } else {
             untilCloseBytes = 0
