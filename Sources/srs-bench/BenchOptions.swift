@@ -19,6 +19,8 @@ struct BenchOptions {
     var connectTimeoutMs: Int64 = 10_000
     /// Processes whose CPU (utime+stime) and RSS are sampled over the window (the server).
     var pids: [Int] = []
+    /// Our other processes (the publisher): not counted as other work on the machine.
+    var excludePids: [Int] = []
     /// CPUs the server is pinned to alone: their busy time (/proc/stat) is reported too.
     var serverCPUs: [Int] = []
     /// A free-form name echoed in the report (e.g. "swiftsrs" or "nginx-rtmp").
@@ -47,6 +49,7 @@ struct BenchOptions {
                                others play; their first frame is reported apart (default 0)
           --pids P1,P2         processes to sample CPU% and RSS over the window (the server)
           --server-cpus 0,1    CPUs the server runs on alone: report how busy they were
+          --exclude-pids P1,P2 our other processes (publisher), not counted as other work
           --label NAME         name echoed in the report
           --json               print one JSON object
 
@@ -79,6 +82,9 @@ struct BenchOptions {
             case "--pids":
                 let raw = try value()
                 pids = try raw.split(separator: ",").map { try Self.number(arg, String($0), Int.init, min: 1) }
+            case "--exclude-pids":
+                let raw = try value()
+                excludePids = try raw.split(separator: ",").map { try Self.number(arg, String($0), Int.init, min: 1) }
             case "--server-cpus":
                 let raw = try value()
                 serverCPUs = try raw.split(separator: ",").map { try Self.number(arg, String($0), Int.init, min: 0) }

@@ -31,6 +31,9 @@ struct BenchReport {
     let serverCPUByPid: [(pid: Int, percent: Double)]
     /// How busy the server's CPUs (`--server-cpus`) were over the window, percent of one core.
     let serverCPUSetBusy: Double?
+    /// Every other user-space process's CPU over the window, percent of one core (rough; see
+    /// `OthersSample`): other work on the machine that may have skewed this run.
+    let othersCPU: Double
     /// Largest summed VmRSS of `--pids` seen in the window.
     let serverRSSKB: Int
     /// This process's CPU over the window, percent of one core.
@@ -128,7 +131,7 @@ struct BenchReport {
             ? " [" + serverCPUByPid.map { "\($0.pid): \(Self.fmt($0.percent, 1))%" }.joined(separator: ", ") + "]" : ""
         lines.append("server:      cpu \(serverCPU)\(byPid)\(busy) rss \(Self.fmt(Double(serverRSSKB) / 1024, 1)) MB (pids \(options.pids.map(String.init).joined(separator: ",")))")
         lines.append("client:      cpu \(clientCPU.map { Self.fmt($0, 1) + "%" } ?? "-"), \(Self.fmt(averageReadKB, 1)) KiB per read, "
-                     + "loop lag p99 \(lag(0.99)) max \(lag(1)) ms")
+                     + "loop lag p99 \(lag(0.99)) max \(lag(1)) ms; other processes cpu \(Self.fmt(othersCPU, 1))%")
         for (reason, n) in failureReasons.prefix(5) { lines.append("  \(n) × \(reason)") }
         return lines.joined(separator: "\n")
     }
@@ -198,6 +201,7 @@ struct BenchReport {
             "server_cpus_busy_percent": num(serverCPUSetBusy),
             "server_rss_mb": num(Double(serverRSSKB) / 1024),
             "client_cpu_percent": num(clientCPU),
+            "others_cpu_percent": num(othersCPU),
             "avg_read_kb": num(averageReadKB),
             "client_lag_ms": ["p99": num(Self.percentile(clientLoopLagsMs.map(Double.init), 0.99)),
                               "max": num(clientLoopLagsMs.last.map(Double.init))],

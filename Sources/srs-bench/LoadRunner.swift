@@ -33,6 +33,7 @@ final class LoadRunner {
         var serverStart: ProcessSample
         var clientStart: ProcessSample
         var cpuSetStart: CPUSetSample
+        var othersStart: OthersSample
         var stalled: [Bool]
         var stallEvents = 0
         var inStall: [Bool]
@@ -96,6 +97,7 @@ final class LoadRunner {
                              startReads: players.reduce(0) { $0 + $1.reads },
                              serverStart: ProcessSample(pids: options.pids), clientStart: ProcessSample(pids: [0]),
                              cpuSetStart: CPUSetSample(cpus: options.serverCPUs),
+                             othersStart: OthersSample(excluding: ownPids),
                              stalled: Array(repeating: false, count: players.count),
                              inStall: Array(repeating: false, count: players.count))
         w.maxRSSKB = ProcessSample.rssKB(pids: options.pids)
@@ -132,9 +134,13 @@ final class LoadRunner {
         }
     }
 
+    /// The benchmark's processes other than this one: the server's and `--exclude-pids`.
+    private var ownPids: Set<Int> { Set(options.pids + options.excludePids) }
+
     private func finish(_ now: Int64) {
         guard !finished, let w = window else { return }
         finished = true
+        let others = OthersSample(excluding: ownPids).cpuPercent(since: w.othersStart)
         let serverEnd = ProcessSample(pids: options.pids)
         let clientEnd = ProcessSample(pids: [0])
         let cpuSetEnd = CPUSetSample(cpus: options.serverCPUs)
@@ -153,6 +159,7 @@ final class LoadRunner {
                              serverCPU: serverEnd.cpuPercent(since: w.serverStart),
                              serverCPUByPid: serverEnd.perProcess(since: w.serverStart),
                              serverCPUSetBusy: cpuSetEnd.busyPercent(since: w.cpuSetStart),
+                             othersCPU: others,
                              serverRSSKB: rss, clientCPU: clientEnd.cpuPercent(since: w.clientStart),
                              clientLoopLagsMs: loopLags.sorted())
         for t in tickers { t.cancel() }

@@ -68,8 +68,9 @@ public struct HLSConfig: Equatable, Sendable {
     public var enabled = false
     /// Target segment duration; segments are cut at the first keyframe after it.
     public var fragment = 10.0
+    /// `#EXT-X-TARGETDURATION` is `fragment * tdRatio` rounded up (at least the longest segment).
     public var tdRatio = 1.0
-    /// Audio-only streams: cut at `fragment * aofRatio` at the latest.
+    /// Audio-only streams (no keyframes to cut at) are cut every `fragment * aofRatio` seconds.
     public var aofRatio = 2.1
     /// Seconds of segments the playlist keeps.
     public var window = 60.0

@@ -88,7 +88,7 @@ final class HLSWriter: LiveConsumer {
         }
         guard let avc else { return }
         let dts = Int64(m.timestamp)
-        if info.isKeyframe { maybeCut(at: dts, keyframe: true) }
+        if info.isKeyframe { maybeCut(at: dts, after: config.fragment) }
         // With hls_wait_keyframe a segment starts at a keyframe, so players can start on it.
         if segmentStartMs == nil && config.waitKeyframe && !info.isKeyframe { return }
         guard let annexB = try? AnnexB.fromAVCC(payload: m.payload[info.payloadOffset...], nalLengthSize: avc.nalLengthSize,
@@ -108,7 +108,8 @@ final class HLSWriter: LiveConsumer {
         guard let aac else { return }
         let pts = Int64(m.timestamp)
         // Audio-only streams cut on time alone; with video, audio waits for the first keyframe.
-        if !hasVideoTrack { maybeCut(at: pts, keyframe: true) }
+        // Pure audio has no keyframes: SRS cuts it at hls_fragment * hls_aof_ratio.
+        if !hasVideoTrack { maybeCut(at: pts, after: config.fragment * config.aofRatio) }
         if segmentStartMs == nil && hasVideoTrack { return }
         openSegmentIfNeeded(at: pts)
         // Audio whose header came after this segment started waits for the next segment's PMT.
@@ -120,9 +121,9 @@ final class HLSWriter: LiveConsumer {
         segmentLastMs = max(segmentLastMs, pts)
     }
 
-    private func maybeCut(at ms: Int64, keyframe: Bool) {
+    private func maybeCut(at ms: Int64, after seconds: Double) {
         guard let start = segmentStartMs else { return }
-        if Double(ms - start) >= config.fragment * 1000 { closeSegment() }
+        if Double(ms - start) >= seconds * 1000 { closeSegment() }
     }
 
     private func openSegmentIfNeeded(at ms: Int64) {
@@ -177,7 +178,7 @@ final class HLSWriter: LiveConsumer {
     var playlistPath: String { config.path + "/" + m3u8Relative }
 
     private func writePlaylist() {
-        let text = M3U8.mediaPlaylist(segments: window.segments, targetDuration: Int(config.fragment.rounded(.up)),
+        let text = M3U8.mediaPlaylist(segments: window.segments, targetDuration: Int((config.fragment * config.tdRatio).rounded(.up)),
                                       mediaSequence: window.segments.first?.sequence ?? 0)
         do {
             try FileSystem.makeDirectories(FileSystem.dirname(playlistPath))
