@@ -26,6 +26,9 @@ extension Master {
             guard streams[key]?.worker == w.pid else { return }
             streams.removeValue(forKey: key)
             broadcastStreams()
+        case .reload:
+            Log.trace("master: reload asked by worker \(w.pid) (raw api)")
+            reload()
         case .gather(let id, let query):
             startGather(asker: w, id: id, query: query)
         case .collected(let id, let data):

@@ -10,7 +10,7 @@ final class ControlMessageTests: XCTestCase {
         let messages: [ControlMessage] = [
             .configure(config: "listen 1935;\nvhost \"a b\" {\n}\n", listeners: specs, reload: true, identity: identity),
             .streams([PublishedStream(key: "__defaultVhost__/live/s", worker: 7, relay: "@swiftsrs.1.7")]),
-            .ready(relay: "@swiftsrs.1.7"), .publish(key: "v/a/s"), .unpublish(key: "v/a/s"), .conflict(key: "v/a/s"),
+            .ready(relay: "@swiftsrs.1.7"), .publish(key: "v/a/s"), .unpublish(key: "v/a/s"), .conflict(key: "v/a/s"), .reload,
             .gather(id: 3, query: ["what": "streams"]), .collect(id: 4, query: ["what": "kick", "id": "c1"]),
             .collected(id: 4, data: .bool(true)), .gathered(id: 3, parts: [.array([]), .null]),
         ]

@@ -114,4 +114,37 @@ final class ReloadTests: XCTestCase {
         print("ConfigMap swap to API listening: \(Int(Date().timeIntervalSince(swapped) * 1000)) ms")
         XCTAssertTrue(srs.log.contains("name=..data, reload=1"), srs.log)
     }
+
+    /// SRS's raw API reloads like SIGHUP when allowed; its basic auth guards the whole API.
+    func testRawAPIReloadAndAuth() throws {
+        let base = """
+            listen {RTMP};
+            daemon off;
+            srs_log_tank console;
+            pid ./objs/srs.pid;
+            http_api {
+                enabled on; listen {API};
+                raw_api { enabled on; allow_reload on; }
+                auth { enabled on; username admin; password s3cret; }
+            }
+            vhost __defaultVhost__ { }
+            """
+        let srs = try SRSProcess(config: base)
+        defer { srs.stop() }
+        try srs.waitListening()
+        XCTAssertEqual(try HTTPClient.request(port: srs.apiPort, path: "/api/v1/versions").status, 401)
+        let wrong = ["Authorization": "Basic " + Data("admin:nope".utf8).base64EncodedString()]
+        XCTAssertEqual(try HTTPClient.request(port: srs.apiPort, path: "/api/v1/versions", headers: wrong).status, 401)
+        let auth = ["Authorization": "Basic " + Data("admin:s3cret".utf8).base64EncodedString()]
+        XCTAssertEqual(try HTTPClient.request(port: srs.apiPort, path: "/api/v1/versions", headers: auth).status, 200)
+
+        try srs.rewriteConfig(base.replacingOccurrences(of: "vhost __defaultVhost__ { }",
+                                                        with: "http_server { enabled on; listen {HTTP}; dir ./html; }\nvhost __defaultVhost__ { }"))
+        let reply = try HTTPClient.request(port: srs.apiPort, path: "/api/v1/raw?rpc=reload", headers: auth).json()
+        XCTAssertEqual(reply["code"] as? Int, 0, "\(reply)")
+        XCTAssertTrue(Processes.wait(timeout: 2) { TCPProbe.canConnect(port: srs.httpPort) }, srs.log)
+        XCTAssertTrue(srs.log.contains("reload http_server off=>on success."), srs.log)
+        let unknown = try HTTPClient.request(port: srs.apiPort, path: "/api/v1/raw?rpc=nope", headers: auth).json()
+        XCTAssertEqual(unknown["code"] as? Int, 1060)
+    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Kernel
 import Protocol
 import System
 
@@ -14,6 +15,8 @@ final class HTTPAPI {
         static let clientNotFound: Int64 = 2049
         static let vhostNotFound: Int64 = 1028
         static let notFound: Int64 = 1001
+        static let rawAPI: Int64 = 1060
+        static let rawAPIDisabled: Int64 = 1061
     }
 
     init(server: Server) { self.server = server }
@@ -22,6 +25,11 @@ final class HTTPAPI {
     /// other workers).
     func handle(_ req: HTTPRequestHead, body: [UInt8], connection c: HTTPConnection) -> HTTPResponse? {
         let callback = req.queryValue("callback")
+        guard authorized(req) else {
+            var r = HTTPResponse.text(401, "Unauthorized\n")
+            r.headers.append(HTTPHeader("WWW-Authenticate", "Basic realm=\"SRS\""))
+            return r
+        }
         let parts = req.path.split(separator: "/").map(String.init)  // ["api", "v1", "streams", id?]
         // SRS 7 answers the collection without a trailing slash with a redirect to the slash form.
         if parts.count == 3, ["streams", "clients", "vhosts"].contains(parts[2]), !req.path.hasSuffix("/") {
@@ -59,12 +67,43 @@ final class HTTPAPI {
             return gathered(req, c, ["what": "vhosts"]) { [unowned self] in vhostsAnswer($0, id: id) }
         case ("v1", "clusters"):
             result = clusters(req)
+        case ("v1", "raw"):
+            result = raw(req)
         default:
             var r = HTTPResponse.json(envelope([:], code: Code.notFound), callback: callback)
             r.status = 404
             return r
         }
         return .json(result, callback: callback)
+    }
+
+    /// SRS's raw API: `rpc=raw` shows its switches; `rpc=reload` reloads the config as SIGHUP
+    /// does, when `raw_api { enabled on; allow_reload on; }`.
+    private func raw(_ req: HTTPRequestHead) -> JSONValue {
+        let api = server.config.httpAPI
+        switch req.queryValue("rpc") {
+        case "raw":
+            return envelope(["http_api": ["enabled": .bool(api.enabled), "listen": .string("\(api.listen.port)"),
+                                          "crossdomain": .bool(api.crossdomain),
+                                          "raw_api": ["enabled": .bool(api.rawAPI), "allow_reload": .bool(api.rawAPIAllowReload),
+                                                      "allow_query": false, "allow_update": false]]])
+        case "reload":
+            guard api.rawAPI && api.rawAPIAllowReload else { return envelope([:], code: Code.rawAPIDisabled) }
+            guard let send = server.siblings.send else { return envelope([:], code: Code.rawAPI) }
+            Log.trace("api: raw reload")
+            send(.reload)
+            return envelope([:])
+        default:
+            return envelope([:], code: api.rawAPI ? Code.rawAPI : Code.rawAPIDisabled)
+        }
+    }
+
+    /// `http_api { auth { enabled on; username u; password p; } }`: HTTP basic auth, as SRS.
+    func authorized(_ req: HTTPRequestHead) -> Bool {
+        guard let user = server.config.httpAPI.authUsername else { return true }
+        guard let value = req.header("Authorization"), value.lowercased().hasPrefix("basic "),
+              let decoded = Base64.decode(String(value.dropFirst(6)).trimmingBlanks) else { return false }
+        return decoded == Array("\(user):\(server.config.httpAPI.authPassword)".utf8)
     }
 
     /// Asks every worker, then answers with `build(parts)`.
@@ -114,5 +153,15 @@ final class HTTPAPI {
             }
         }
         return ClustersAnswer.answer(ip: ip, vhost: vhost, app: app, stream: stream, origin: origin)
+    }
+}
+
+extension String {
+    /// Without leading and trailing blanks.
+    var trimmingBlanks: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -38,16 +38,16 @@ enum ConfigSchema {
     static let vhost: [String: Entry] = [
         "enabled": .value,
         "cluster": .block([
-            "mode": .value, "origin": .value, "token_traverse": .value, "vhost": .value, "debug_srs_upnode": .value,
+            "mode": .value, "origin": .value, "token_traverse": .value, "vhost": .value, "debug_srs_upnode": .unsupported,
             "origin_cluster": .value, "coworkers": .value, "protocol": .value, "follow_client": .unsupported,
         ]),
         "play": .block([
-            "gop_cache": .value, "gop_cache_max_frames": .value, "queue_length": .value, "time_jitter": .value,
+            "gop_cache": .value, "gop_cache_max_frames": .value, "queue_length": .value, "time_jitter": .unsupported,
             "mw_latency": .value, "mw_msgs": .value, "mix_correct": .unsupported, "atc": .unsupported,
             "atc_auto": .unsupported, "send_min_interval": .unsupported, "reduce_sequence_header": .unsupported,
         ]),
         "publish": .block([
-            "firstpkt_timeout": .value, "normal_timeout": .value, "parse_sps": .value, "mr": .unsupported,
+            "firstpkt_timeout": .value, "normal_timeout": .value, "parse_sps": .unsupported, "mr": .unsupported,
             "mr_latency": .unsupported, "kickoff_for_idle": .unsupported, "try_annexb_first": .unsupported,
         ]),
         "hls": .block([
@@ -61,7 +61,7 @@ enum ConfigSchema {
             "hls_key_url": .unsupported,
         ]),
         "http_remux": .block([
-            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "guess_has_av": .value,
+            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "guess_has_av": .unsupported,
             "fast_cache": .unsupported, "drop_if_not_match": .unsupported,
         ]),
         "chunk_size": .unsupported, "tcp_nodelay": .unsupported, "min_latency": .unsupported,

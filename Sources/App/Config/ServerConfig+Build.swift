@@ -97,7 +97,6 @@ extension VhostConfig {
         }
         cluster.tokenTraverse = try c.bool("token_traverse", false)
         cluster.upstreamVhost = try c.optionalString("vhost")
-        cluster.debugSRSUpnode = try c.bool("debug_srs_upnode", true)
         cluster.originCluster = try c.bool("origin_cluster", false)
         cluster.coworkers = try c.hostPorts("coworkers", defaultPort: 1985)
         cluster.upstreamProtocol = try c.choice("protocol", "rtmp", ["rtmp": "rtmp", "flv": "flv"])
@@ -106,14 +105,12 @@ extension VhostConfig {
         play.gopCache = try p.bool("gop_cache", true)
         play.gopCacheMaxFrames = try p.int("gop_cache_max_frames", play.gopCacheMaxFrames, in: 1...1_000_000)
         play.queueLength = try p.double("queue_length", play.queueLength, in: 0.1...3600)
-        play.timeJitter = try p.choice("time_jitter", .full, ["full": .full, "zero": .zero, "off": .off])
         play.mwLatencyMs = try p.int("mw_latency", play.mwLatencyMs, in: 0...60_000)
         play.mwMsgs = try p.int("mw_msgs", play.mwMsgs, in: 0...10_000)
 
         let pub = r.child("publish")
         publish.firstPacketTimeoutMs = try pub.int("firstpkt_timeout", publish.firstPacketTimeoutMs, in: 100...86_400_000)
         publish.normalTimeoutMs = try pub.int("normal_timeout", publish.normalTimeoutMs, in: 100...86_400_000)
-        publish.parseSPS = try pub.bool("parse_sps", true)
 
         let h = r.child("hls")
         hls.enabled = try h.bool("enabled", false)
@@ -141,6 +138,5 @@ extension VhostConfig {
         }
         httpRemux.hasAudio = try x.bool("has_audio", true)
         httpRemux.hasVideo = try x.bool("has_video", true)
-        httpRemux.guessHasAV = try x.bool("guess_has_av", true)
     }
 }

@@ -24,7 +24,6 @@ public struct ClusterConfig: Equatable, Sendable {
     public var tokenTraverse = false
     /// Edge: the vhost to ask the origin for (default: the client's).
     public var upstreamVhost: String?
-    public var debugSRSUpnode = true
     /// Origin cluster: ask `coworkers` where a stream is published and redirect players there.
     public var originCluster = false
     /// Coworkers' HTTP API addresses (`coworkers a:1985 b:1985;`). A name may resolve to many
@@ -40,12 +39,10 @@ public struct ClusterConfig: Equatable, Sendable {
 
 /// `play { ... }`.
 public struct PlayConfig: Equatable, Sendable {
-    public enum TimeJitter: String, Equatable, Sendable { case full, zero, off }
     public var gopCache = true
     public var gopCacheMaxFrames = 2500
     /// Seconds of media a player may have queued before it is dropped to the next keyframe.
     public var queueLength = 30.0
-    public var timeJitter: TimeJitter = .full
     public var mwLatencyMs = 350
     public var mwMsgs = 8
 
@@ -58,7 +55,6 @@ public struct PublishConfig: Equatable, Sendable {
     public var firstPacketTimeoutMs = 20000
     /// ... and then never pause longer than this (ms).
     public var normalTimeoutMs = 5000
-    public var parseSPS = true
 
     public init() {}
 }
@@ -96,7 +92,6 @@ public struct HTTPRemuxConfig: Equatable, Sendable {
     public var mount = "[vhost]/[app]/[stream].flv"
     public var hasAudio = true
     public var hasVideo = true
-    public var guessHasAV = true
 
     public init() {}
 }

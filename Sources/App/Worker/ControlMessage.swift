@@ -15,6 +15,8 @@ public enum ControlMessage: Equatable, Sendable {
     case publish(key: String)
     /// worker → master: the publisher of `key` left.
     case unpublish(key: String)
+    /// worker → master: reload the config (the raw API's `rpc=reload`, as SIGHUP).
+    case reload
     /// master → worker: another worker published `key` first; refuse yours.
     case conflict(key: String)
     /// worker → master: ask every worker (itself included) about `query` (an API request).
@@ -44,6 +46,8 @@ public enum ControlMessage: Equatable, Sendable {
             return ["t": "unpublish", "key": .string(key)]
         case .conflict(let key):
             return ["t": "conflict", "key": .string(key)]
+        case .reload:
+            return ["t": "reload"]
         case .gather(let id, let query):
             return ["t": "gather", "id": .int(Int64(id)), "query": query]
         case .collect(let id, let query):
@@ -79,6 +83,8 @@ public enum ControlMessage: Equatable, Sendable {
             return j["key"]?.stringValue.map { .unpublish(key: $0) }
         case "conflict":
             return j["key"]?.stringValue.map { .conflict(key: $0) }
+        case "reload":
+            return .reload
         case "gather":
             guard let id, let q = j["query"] else { return nil }
             return .gather(id: id, query: q)

@@ -72,7 +72,7 @@ public final class WorkerRunner {
             channel.send(ControlMessage.collected(id: id, data: server?.collect(query) ?? .null).encode())
         case .gathered(let id, let parts):
             if let server { server.siblings.gathered(id: id, parts: parts, loop: server.loop) }
-        case .ready, .publish, .unpublish, .gather, .collected:
+        case .ready, .publish, .unpublish, .reload, .gather, .collected:
             break
         }
     }
