@@ -43,17 +43,7 @@ final class ClusterServiceTests: XCTestCase {
         return v
     }
 
-    func run(timeoutMs: Int64, until done: @escaping () -> Bool) -> Bool {
-        var ok = false
-        let check = loop.repeating(everyMs: 10) { [loop] in
-            if done() { ok = true; loop?.stop() }
-        }
-        let guardTimer = loop.schedule(afterMs: timeoutMs) { [loop] in loop?.stop() }
-        loop.run()
-        check.cancel()
-        loop.cancel(guardTimer)
-        return ok
-    }
+    func run(timeoutMs: Int64, until done: @escaping () -> Bool) -> Bool { loop.run(timeoutMs: timeoutMs, until: done) }
 
     /// The first player starts the pull, a second shares it, the pull stops with the last one.
     func testPlayEdgeLifecycle() throws {

@@ -90,18 +90,7 @@ final class StreamIngesterTests: XCTestCase {
         loop = nil
     }
 
-    /// Runs the loop until `done()` or `timeoutMs`; returns false on timeout.
-    func run(timeoutMs: Int64, until done: @escaping () -> Bool) -> Bool {
-        var ok = false
-        let check = loop.repeating(everyMs: 10) { [loop] in
-            if done() { ok = true; loop?.stop() }
-        }
-        let guardTimer = loop.schedule(afterMs: timeoutMs) { [loop] in loop?.stop() }
-        loop.run()
-        check.cancel()
-        loop.cancel(guardTimer)
-        return ok
-    }
+    func run(timeoutMs: Int64, until done: @escaping () -> Bool) -> Bool { loop.run(timeoutMs: timeoutMs, until: done) }
 
     func testIngestOverUnixSocketFromOriginPublishedOverTCP() throws {
         let pub = FakePublisher(endpoint: .tcp(host: "127.0.0.1", port: tcpPort), loop: loop, stream: "unix")

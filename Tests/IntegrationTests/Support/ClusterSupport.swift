@@ -134,20 +134,7 @@ enum RTMPRedirectProbe {
     static func play(port: Int, app: String = "live", stream: String, timeout: TimeInterval = 10) throws -> Result {
         let fd = try RawClient.connect(port: port)
         defer { close(fd) }
-        var rng = SystemRandomNumberGenerator()
-        let c0c1 = RTMPHandshake.clientHello(time: 0, using: &rng)
-        RawClient.send(fd, c0c1)
-        let s = RawClient.receive(fd, count: RTMPHandshake.s0s1s2Size, timeout: 5)
-        guard s.count == RTMPHandshake.s0s1s2Size else { throw TestError("handshake: got \(s.count) bytes") }
-        RawClient.send(fd, try RTMPHandshake.clientResponse(c1: Array(c0c1[1...]), s0s1s2: s, using: &rng))
-        var out: [UInt8] = []
-        out += RTMPChunkEncoder.encode(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
-            AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string("rtmp://127.0.0.1:\(port)/\(app)"))])).message(),
-                                       chunkSize: 128)
-        out += RTMPChunkEncoder.encode(RTMPCommand(name: "createStream", transactionID: 2).message(), chunkSize: 128)
-        out += RTMPChunkEncoder.encode(RTMPCommand(name: "play", transactionID: 3, arguments: [.string(stream)])
-            .message(streamID: 1, chunkStreamID: 8), chunkSize: 128)
-        RawClient.send(fd, out)
+        try RawClient.startPlay(fd, port: port, app: app, stream: stream)
         var result = Result(status: nil, closedAfter: nil, statusCodes: [])
         var decoder = RTMPChunkDecoder()
         var statusAt: Date?

@@ -62,23 +62,11 @@ final class RTMPTestPlayer: @unchecked Sendable {
             return
         }
         defer { close(fd) }
-        var rng = SystemRandomNumberGenerator()
-        let c0c1 = RTMPHandshake.clientHello(time: 0, using: &rng)
-        RawClient.send(fd, c0c1)
-        let s = RawClient.receive(fd, count: RTMPHandshake.s0s1s2Size, timeout: 5)
-        guard s.count == RTMPHandshake.s0s1s2Size else { return fail("handshake: got \(s.count) bytes") }
-        guard let c2 = try? RTMPHandshake.clientResponse(c1: Array(c0c1[1...]), s0s1s2: s, using: &rng) else {
-            return fail("handshake: bad S0S1S2")
+        do {
+            try RawClient.startPlay(fd, port: port, app: app, stream: stream)
+        } catch {
+            return fail("\(error)")
         }
-        RawClient.send(fd, c2)
-        var out: [UInt8] = []
-        out += RTMPChunkEncoder.encode(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
-            AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string("rtmp://127.0.0.1:\(port)/\(app)"))])).message(),
-                                       chunkSize: 128)
-        out += RTMPChunkEncoder.encode(RTMPCommand(name: "createStream", transactionID: 2).message(), chunkSize: 128)
-        out += RTMPChunkEncoder.encode(RTMPCommand(name: "play", transactionID: 3, arguments: [.string(stream)])
-            .message(streamID: 1, chunkStreamID: 8), chunkSize: 128)
-        RawClient.send(fd, out)
         var decoder = RTMPChunkDecoder()
         var buf = [UInt8](repeating: 0, count: 65536)
         while !isStopped {

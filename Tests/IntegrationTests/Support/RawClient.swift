@@ -54,21 +54,33 @@ enum RawClient {
         return out
     }
 
-    /// Simple handshake, connect, createStream, play; then the caller never reads again.
+    /// Complex handshake (as ffmpeg and OBS do), then connect, createStream and play of
+    /// `app/stream` on a connected socket; what comes next is the caller's to read.
+    static func startPlay(_ fd: Int32, port: Int, app: String, stream: String) throws {
+        var rng = SystemRandomNumberGenerator()
+        let c0c1 = RTMPHandshake.clientHello(time: 0, using: &rng)
+        send(fd, c0c1)
+        let s = receive(fd, count: RTMPHandshake.s0s1s2Size, timeout: 5)
+        guard s.count == RTMPHandshake.s0s1s2Size else { throw TestError("handshake: got \(s.count) bytes") }
+        var out = try RTMPHandshake.clientResponse(c1: Array(c0c1[1...]), s0s1s2: s, using: &rng)
+        out += RTMPChunkEncoder.encode(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
+            AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string("rtmp://127.0.0.1:\(port)/\(app)"))])).message(),
+                                       chunkSize: 128)
+        out += RTMPChunkEncoder.encode(RTMPCommand(name: "createStream", transactionID: 2).message(), chunkSize: 128)
+        out += RTMPChunkEncoder.encode(RTMPCommand(name: "play", transactionID: 3, arguments: [.string(stream)])
+            .message(streamID: 1, chunkStreamID: 8), chunkSize: 128)
+        send(fd, out)
+    }
+
+    /// Handshake, connect, createStream, play; then the caller never reads again.
     static func playAndStall(port: Int, app: String, stream: String) throws -> Int32 {
         let fd = try connect(port: port, receiveBuffer: 4096)
-        send(fd, [3] + [UInt8](repeating: 0, count: 1536))
-        let s = receive(fd, count: 3073, timeout: 5)
-        guard s.count == 3073 else { close(fd); throw TestError("handshake: got \(s.count) bytes") }
-        send(fd, Array(s[1..<1537]))
-        let tcUrl = "rtmp://127.0.0.1:\(port)/\(app)"
-        var bytes: [UInt8] = []
-        bytes += RTMPChunkEncoder.encode(RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([
-            AMF0Property("app", .string(app)), AMF0Property("tcUrl", .string(tcUrl))])).message(), chunkSize: 128)
-        bytes += RTMPChunkEncoder.encode(RTMPCommand(name: "createStream", transactionID: 2).message(), chunkSize: 128)
-        bytes += RTMPChunkEncoder.encode(RTMPCommand(name: "play", transactionID: 3, arguments: [.string(stream)])
-            .message(streamID: 1, chunkStreamID: 8), chunkSize: 128)
-        send(fd, bytes)
+        do {
+            try startPlay(fd, port: port, app: app, stream: stream)
+        } catch {
+            close(fd)
+            throw error
+        }
         return fd
     }
 }
