@@ -42,6 +42,14 @@ extension Array where Element == HTTPHeader {
             .filter { !$0.isEmpty }
     }
 
+    /// Whether a message with these headers keeps the connection open: HTTP/1.1 unless
+    /// `Connection: close`, HTTP/1.0 only with `Connection: keep-alive`.
+    func keepAlive(_ version: HTTPVersion) -> Bool {
+        let tokens = tokens("Connection")
+        if tokens.contains("close") { return false }
+        return version == .http1_1 || tokens.contains("keep-alive")
+    }
+
     /// Encodes `Name: value\r\n` lines. CR, LF and other control bytes in names or values are
     /// replaced by spaces, so no value can split the head (response splitting).
     func encode(into out: inout [UInt8]) {

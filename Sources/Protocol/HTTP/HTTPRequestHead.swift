@@ -73,11 +73,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// Whether the connection stays open after this request: HTTP/1.1 unless `Connection: close`,
     /// HTTP/1.0 only with `Connection: keep-alive`.
-    public var keepAlive: Bool {
-        let tokens = headers.tokens("Connection")
-        if tokens.contains("close") { return false }
-        return version == .http1_1 || tokens.contains("keep-alive")
-    }
+    public var keepAlive: Bool { headers.keepAlive(version) }
 
     /// The head as sent by a client: request line, headers, blank line.
     public func encode() -> [UInt8] {

@@ -21,11 +21,7 @@ public struct HTTPResponseHead: Equatable, Sendable {
 
     /// Whether the server keeps the connection open: HTTP/1.1 unless `Connection: close`,
     /// HTTP/1.0 only with `Connection: keep-alive`.
-    public var keepAlive: Bool {
-        let tokens = headers.tokens("Connection")
-        if tokens.contains("close") { return false }
-        return version == .http1_1 || tokens.contains("keep-alive")
-    }
+    public var keepAlive: Bool { headers.keepAlive(version) }
 
     /// `HTTP/1.1 200 OK\r\n`, the headers, and the blank line. Control characters in the
     /// reason and headers are replaced by spaces.
