@@ -55,7 +55,8 @@ extension Master {
         let specs = Array(bound.keys)
         let fds = specs.compactMap { bound[$0] }
         let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
-        for w in workers.values where w.isReady && !w.retiring { w.channel.send(message, fds: fds) }
+        // A worker still starting gets it too: it comes after its first configuration.
+        for w in workers.values where !w.retiring { w.channel.send(message, fds: fds) }
         for (spec, fd) in listeners where bound[spec] == nil { Glibc.close(fd) }
         listeners = bound
         for line in old.reloadChanges(to: new) { Log.trace(line) }
