@@ -12,6 +12,11 @@
 #   PLAYERS   player counts to run ["100 300 600"]
 #   SERVERS   servers to run, any of: swiftsrs nginx ["swiftsrs nginx"]
 #   WORKERS   SwiftSRS worker_processes values to run, e.g. "1 2" [1]
+#   MW        SwiftSRS merged-write settings to run, each "mw_msgs/mw_latency" written into
+#             `play { }`, or "-" for the server's defaults (8/350), e.g. "- 0/0 32/350" [-]
+#   MW_MSGS, MW_LATENCY  one setting, instead of MW (MW_MSGS=0 alone: "0/350")
+#   LATE      players that join one by one in the first half of the window, while the others
+#             play; their first frame is the "late joiner" column [20]
 #   RATE      new connections per second [50]
 #   WARMUP    seconds after the ramp before the window [3]
 #   DURATION  window seconds; keep it a multiple of CLIP_SECONDS so every server gets the same
@@ -31,6 +36,11 @@ cd "$(dirname "$0")/../.."
 PLAYERS=${PLAYERS:-"100 300 600"}
 SERVERS=${SERVERS:-"swiftsrs nginx"}
 WORKERS=${WORKERS:-1}
+if [ -z "${MW:-}" ] && { [ -n "${MW_MSGS:-}" ] || [ -n "${MW_LATENCY:-}" ]; }; then
+    MW="${MW_MSGS:-8}/${MW_LATENCY:-350}"
+fi
+MW=${MW:--}
+LATE=${LATE:-20}
 RATE=${RATE:-50}
 WARMUP=${WARMUP:-3}
 DURATION=${DURATION:-20}
@@ -188,11 +198,16 @@ fi
 [ -s "$CLIP" ] || die "no clip at $CLIP"
 
 # --- servers ---------------------------------------------------------------------------------
-# Starts a server on $port; sets server_pid. $1 = swiftsrs|nginx, $2 = workers (swiftsrs).
+# Starts a server on $port; sets server_pid. $1 = swiftsrs|nginx, $2 = workers, $3 = merged
+# writes "msgs/latency" or "-" (swiftsrs).
 start_server() {
-    local kind=$1 workers=$2 dir=$tmp/$1-$2-$port cpus
+    local kind=$1 workers=$2 mw=$3 dir=$tmp/$1-$2-$port cpus mw_conf=""
     mkdir -p "$dir"
     if [ "$kind" = swiftsrs ]; then
+        if [ "$mw" != - ]; then
+            mw_conf="        mw_msgs     ${mw%/*};
+        mw_latency  ${mw#*/};"
+        fi
         cat >"$dir/srs.conf" <<EOF
 listen              $port;
 max_connections     20000;
@@ -204,6 +219,7 @@ worker_processes    $workers;
 vhost __defaultVhost__ {
     play {
         gop_cache   on;
+$mw_conf
     }
 }
 EOF
@@ -253,7 +269,7 @@ EOF
 # One measurement of (server, workers, players) on a fresh server and publisher. Sets `json`
 # and `note`; returns 3 when another process shared the port (the run is not valid).
 attempt() {
-    local kind=$1 workers=$2 n=$3 name=$4 pub_pid rc ok=0 tree budget intruders busy
+    local kind=$1 workers=$2 mw=$3 n=$4 name=$5 pub_pid rc ok=0 tree budget intruders busy others
     json="" note=""
     # Other work on the machine skews both CPU and latency: wait a while for it to end, and
     # say so in the row if it does not.
@@ -264,7 +280,7 @@ attempt() {
     done
     [ "$busy" -lt 10 ] || note="machine ${busy}% busy before the run"
     free_port
-    start_server "$kind" "$workers"
+    start_server "$kind" "$workers" "$mw"
     local url=rtmp://127.0.0.1:$port/live/bench
     # shellcheck disable=SC2046
     $(pin "$CLIENT_CPUS") ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$CLIP" \
@@ -284,7 +300,8 @@ attempt() {
     set +e
     # shellcheck disable=SC2046
     json=$(timeout "$budget" $(pin "$CLIENT_CPUS") "$BENCH_BIN" play --url "$url" --players "$n" --rate "$RATE" \
-        --warmup "$WARMUP" --duration "$DURATION" --pids "$tree" ${server_cpu_list:+--server-cpus "$server_cpu_list"} \
+        --warmup "$WARMUP" --duration "$DURATION" --late-joiners "$LATE" \
+        --pids "$tree" --exclude-pids "$pub_pid" ${server_cpu_list:+--server-cpus "$server_cpu_list"} \
         --label "$name" --json 2>"$server_dir/bench.err")
     rc=$?
     set -e
@@ -294,6 +311,11 @@ attempt() {
     stop_pid "$server_pid"
     pids=()
     [ -n "$json" ] || note="srs-bench failed rc=$rc: $(tail -1 "$server_dir/bench.err")"
+    # Other work that started during the run (the idle check only looks before it).
+    others=$(jget others_cpu_percent "$json")
+    if [ -n "$others" ] && awk -v o="$others" 'BEGIN { exit !(o >= 10) }'; then
+        note="others used ${others}% CPU during the window${note:+; $note}"
+    fi
     if [ -n "$intruders" ]; then
         note="INVALID: pids $intruders also listened on port $port"
         return 3
@@ -301,50 +323,61 @@ attempt() {
     return 0
 }
 
-# Runs one (server, workers, players) combination (again on another port if the port was
-# shared); prints a table row and appends the JSON to $RESULTS.
+# Runs one (server, workers, merged writes, players) combination (again on another port if
+# the port was shared); prints a table row and appends the JSON to $RESULTS.
 run_one() {
-    local kind=$1 workers=$2 n=$3 name=$1 ff try split
-    [ "$kind" = swiftsrs ] && name="swiftsrs ${workers}w"
+    local kind=$1 workers=$2 mw=$3 n=$4 name=$1 ff late delay gap try split
+    if [ "$kind" = swiftsrs ]; then
+        name="swiftsrs ${workers}w"
+        [ "$mw" = - ] || name+=" mw $mw"
+    fi
     for try in 1 2 3; do
-        attempt "$kind" "$workers" "$n" "$name" && break
+        attempt "$kind" "$workers" "$mw" "$n" "$name" && break
         say "$name, $n players: $note (try $try)"
     done
     if [ -z "$json" ]; then
         say "$name: $note"
-        printf '| %s | %s | - | - | - | - | - | - | - | - | - | %s |\n' "$n" "$name" "$note"
+        printf '| %s | %s | - | - | - | - | - | - | - | - | - | - | - | - | %s |\n' "$n" "$name" "$note"
         return 0
     fi
     echo "$json" >>"$RESULTS"
     # p50/p99 also appear under startup_ms: read them from the first_frame_ms object.
     ff=$(sed -n 's/.*"first_frame_ms":{\([^}]*\)}.*/\1/p' <<<"$json")
+    late=$(sed -n 's/.*"late_first_frame_ms":{\([^}]*\)}.*/\1/p' <<<"$json")
+    delay=$(sed -n 's/.*"delay_ms":{\([^}]*\)}.*/\1/p' <<<"$json")
+    gap=$(sed -n 's/.*"player_max_gap_ms":{\([^}]*\)}.*/\1/p' <<<"$json")
+    if [ -n "$late" ] && [ "$(jget no_keyframe "$late")" != 0 ]; then
+        note="$(jget no_keyframe "$late") late joiners without a keyframe${note:+; $note}"
+    fi
     if [ "$workers" -gt 1 ]; then
         # How the load split between master and workers (pid order: master first).
         split=$(sed -n 's/.*"server_cpu_by_pid":{\([^}]*\)}.*/\1/p' <<<"$json" | sed 's/"[0-9]*"://g; s/,/ \/ /g')
         note="CPU by process: $split${note:+; $note}"
     fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s/%s | %s | %s |\n' \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s/%s/%s | %s | %s |\n' \
         "$n" "$name" "$(jget playing "$json")" "$(jnum mbps "$json")" "$(jnum server_cpu_percent "$json")" \
         "$(jnum server_cpus_busy_percent "$json")" \
         "$(jnum server_rss_mb "$json")" "$(jnum p50 "$ff")" "$(jnum p99 "$ff")" \
+        "$(jnum p50 "$late")" "$(jnum p99 "$late")" "$(jnum p50 "$delay")" "$(jnum p99 "$delay")" "$(jnum p99 "$gap")" \
         "$(jget failed "$json")" "$(jget dropped "$json")" "$(jget stalled "$json")" \
         "$(jnum client_cpu_percent "$json")" "$note"
 }
 
 # --- run -------------------------------------------------------------------------------------
 say "server $SRS_BIN ($("$SRS_BIN" -v 2>&1 | head -1)), nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///'), $ncpu CPUs"
-say "clip $CLIP; players '$PLAYERS' at $RATE/s, warmup ${WARMUP}s, window ${DURATION}s; results in $RESULTS"
+say "clip $CLIP; players '$PLAYERS' at $RATE/s, warmup ${WARMUP}s, window ${DURATION}s, $LATE late joiners; results in $RESULTS"
+say "SwiftSRS workers '$WORKERS', merged writes (mw_msgs/mw_latency) '$MW'"
 if [ "$PIN" = 1 ]; then
     say "pinned: server on CPU ${SERVER_CPUS:-0} (all CPUs for SwiftSRS with >1 worker), publisher + client on CPU $CLIENT_CPUS"
 fi
 echo
-echo "| players | server | playing | Mbps | server CPU % | server core busy % | RSS MB | first frame p50 ms | p99 ms | failed/dropped/stalled | client CPU % | note |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| players | server | playing | Mbps | server CPU % | server core busy % | RSS MB | first frame p50 / p99 ms | late joiner p50 / p99 ms | delay p50 / p99 ms | largest gap p99 ms | failed/dropped/stalled | client CPU % | note |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for n in $PLAYERS; do
     for kind in $SERVERS; do
         case "$kind" in
-            swiftsrs) for w in $WORKERS; do run_one swiftsrs "$w" "$n"; done ;;
-            nginx) run_one nginx 1 "$n" ;;
+            swiftsrs) for w in $WORKERS; do for mw in $MW; do run_one swiftsrs "$w" "$mw" "$n"; done; done ;;
+            nginx) run_one nginx 1 - "$n" ;;
             *) die "unknown server $kind (want swiftsrs or nginx)" ;;
         esac
     done
@@ -353,3 +386,7 @@ echo
 say "CPU % is of one core (200 = two cores busy), summed over the server's processes; RSS summed."
 say "core busy % is /proc/stat for the server's pinned CPU(s): process CPU plus softirq work done there."
 say "nginx-rtmp has no GOP cache: its players wait for the next keyframe (GOP 2 s here)."
+say "first frame: connect start to the first keyframe, all N players (joined during the ramp);"
+say "late joiner: the same for $LATE players joining one by one while the N play."
+say "delay: each message's (arrival - timestamp) above its player's smallest, over the window;"
+say "largest gap: p99 over players of each one's longest time between two media arrivals."
