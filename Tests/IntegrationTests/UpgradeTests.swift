@@ -68,6 +68,8 @@ final class UpgradeTests: XCTestCase {
 
         // Old players never noticed; a new player (on a new worker) plays the stream still
         // published on an old worker.
+        print("upgrade: \(connector.attempts) connects during it, \(connector.failures) failed; "
+              + "largest player gap \(Int((players.map(\.maxGap).max() ?? 0) * 1000)) ms")
         for p in players {
             XCTAssertNil(p.error)
             XCTAssertLessThan(p.maxGap, 1.0)
