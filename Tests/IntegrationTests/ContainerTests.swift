@@ -188,11 +188,7 @@ private final class Container {
     /// Children of a host pid with their command name and state (Z = zombie).
     func children(of pid: Int32) -> [Child] {
         Processes.children(of: pid).compactMap { child in
-            guard let s = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
-                  let open = s.firstIndex(of: "("), let close = s.lastIndex(of: ")") else { return nil }
-            let name = String(s[s.index(after: open)..<close])
-            let state = s[s.index(after: close)...].split(separator: " ").first.map(String.init) ?? "?"
-            return Child(pid: child, name: name, state: state)
+            Processes.stat(of: child).map { Child(pid: child, name: $0.name, state: $0.state) }
         }
     }
 

@@ -11,11 +11,15 @@ enum Processes {
         return entries.compactMap { Int32($0) }.filter { parent(of: $0) == pid }.sorted()
     }
 
-    static func parent(of pid: Int32) -> Int32? {
+    static func parent(of pid: Int32) -> Int32? { stat(of: pid)?.parent }
+
+    /// From /proc/PID/stat: the command name, the state (R, S, Z = zombie...) and the parent.
+    static func stat(of pid: Int32) -> (name: String, state: String, parent: Int32)? {
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = s.lastIndex(of: ")") else { return nil }
+              let open = s.firstIndex(of: "("), let close = s.lastIndex(of: ")") else { return nil }
         let fields = s[s.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
+        guard fields.count > 1, let parent = Int32(fields[1]) else { return nil }
+        return (String(s[s.index(after: open)..<close]), String(fields[0]), parent)
     }
 
     /// The command line as ps shows it (the process title).
