@@ -63,6 +63,129 @@ final class ClusterIntegrationTests: XCTestCase {
         XCTAssertTrue(Processes.wait(timeout: 5) { (try? origin.playClients(stream: "merged").count) == 0 })
     }
 
+    static func twoWorkerEdge(_ origin: SRSProcess) -> String {
+        ClusterConfigs.edge(origins: ["127.0.0.1:\(origin.rtmpPort)"])
+            .replacingOccurrences(of: "daemon off;", with: "daemon off;\nworker_processes 2;")
+    }
+
+    /// An edge with two workers still pulls each stream once: the first player's worker claims
+    /// it through the master and pulls from the origin, the other worker relays from it. Players
+    /// arrive at once on both workers (the claim race), RTMP and HTTP-FLV.
+    func testEdgeWithTwoWorkersPullsOnceFromTheOrigin() throws {
+        let origin = try start(ClusterConfigs.origin())
+        defer { origin.stop() }
+        let edge = try start(Self.twoWorkerEdge(origin))
+        defer { edge.stop() }
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/once", seconds: 60)
+        defer { pub.stop() }
+        try origin.expectLog("start publish stream")
+
+        let viewers = EdgeViewers(edge: edge, stream: "once")
+        defer { viewers.stop() }
+        try viewers.spreadOverWorkers()
+        try viewers.waitMedia()
+        // One pull from the origin, by one worker; the other worker relays from it.
+        let upstream = try origin.playClients(stream: "once")
+        XCTAssertEqual(upstream.count, 1, "\(upstream)")
+        XCTAssertEqual(edge.log.components(separatedBy: "edge pull __defaultVhost__/live/once started").count - 1, 1, edge.log)
+        XCTAssertTrue(edge.log.contains("relay: pull __defaultVhost__/live/once from worker"), edge.log)
+        XCTAssertEqual(try edge.playClients(stream: "once").count, viewers.count)
+
+        // Every player gone: the relay and then the pull stop, and the origin loses its player.
+        viewers.stop()
+        XCTAssertTrue(Processes.wait(timeout: 10) { (try? origin.playClients(stream: "once").count) == 0 }, edge.log)
+        try edge.expectLog("edge change from 101 to 300 then 0 (init).")
+    }
+
+    /// The worker that pulls for its sibling dies: the sibling's RTMP players wait, then get the
+    /// stream again from the sibling's own pull (the master forgot the dead worker's claim).
+    func testEdgeRelayRecoversWhenThePullingWorkerDies() throws {
+        let origin = try start(ClusterConfigs.origin())
+        defer { origin.stop() }
+        let edge = try start(Self.twoWorkerEdge(origin))
+        defer { edge.stop() }
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/die", seconds: 60)
+        defer { pub.stop() }
+        try origin.expectLog("start publish stream")
+        let viewers = EdgeViewers(edge: edge, stream: "die")
+        defer { viewers.stop() }
+        try viewers.spreadOverWorkers()
+        try viewers.waitMedia()
+        guard let line = edge.log.split(separator: "\n").first(where: { $0.contains("edge pull __defaultVhost__/live/die started") }),
+              let puller = line.split(separator: "]").dropFirst(2).first.flatMap({ Int32($0.dropFirst()) }) else {
+            return XCTFail("no puller in the log:\n\(edge.log)")
+        }
+        let players = viewers.players
+        players.forEach { $0.resetGap() }
+        let before = players.map(\.keyframes)
+        kill(puller, SIGKILL)
+        // The puller's own viewers are cut with it; the sibling's get the stream back (two more
+        // keyframes: the new pull's cached one, then the next).
+        XCTAssertTrue(Processes.wait(timeout: 10) { zip(players, before).allSatisfy { $0.error != nil || $0.keyframes > $1 + 1 } },
+                      "players of the sibling did not resume:\n\(edge.log.suffix(4000))")
+        let cut = players.filter { $0.error != nil }.count
+        XCTAssertGreaterThan(cut, 0, "no player was on the killed worker")
+        XCTAssertLessThan(cut, players.count, "no player was on the sibling")
+        print("edge puller killed: \(cut) of \(players.count) players cut with it, the others' longest gap "
+              + "\(Int((players.filter { $0.error == nil }.map(\.maxGap).max() ?? 0) * 1000)) ms")
+        XCTAssertTrue(edge.log.contains("relay: __defaultVhost__/live/die from worker \(puller) lost"), edge.log)
+        XCTAssertTrue(Processes.wait(timeout: 5) { (try? origin.playClients(stream: "die").count) == 1 })
+    }
+
+    /// A hot upgrade of a two-worker edge: the old workers keep serving their players (the one
+    /// that relays keeps relaying from the old puller: no player cut, HTTP-FLV included), the new
+    /// workers pull the stream themselves (once), and the old workers exit when their players
+    /// leave instead of lingering as the new workers' source.
+    func testEdgeUpgradeKeepsOldPlayersAndNewWorkersPullAnew() throws {
+        let binDir = FileManager.default.temporaryDirectory.appendingPathComponent("srs-bin-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: binDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: binDir) }
+        let binary = binDir.appendingPathComponent("srs").path
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.0")
+
+        let origin = try start(ClusterConfigs.origin())
+        defer { origin.stop() }
+        let edge = try SRSProcess(config: Self.twoWorkerEdge(origin), binary: binary)
+        defer { edge.stop() }
+        try edge.waitListening()
+        try edge.waitListening(edge.httpPort)
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/up", seconds: 60)
+        defer { pub.stop() }
+        try origin.expectLog("start publish stream")
+
+        let old = EdgeViewers(edge: edge, stream: "up")
+        defer { old.stop() }
+        try old.spreadOverWorkers()
+        try old.waitMedia()
+        XCTAssertTrue(edge.log.contains("relay: pull __defaultVhost__/live/up from worker"), edge.log)
+        let oldWorkers = Set(Processes.children(of: edge.pid))
+        old.resetGaps()
+
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
+        edge.signal(SIGUSR2)
+        try edge.expectLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
+
+        // New players land on the new workers and get the stream: pulled once more from the
+        // origin (the new workers' own pull), not from the retired workers.
+        let new = EdgeViewers(edge: edge, stream: "up")
+        defer { new.stop() }
+        try new.spreadOverWorkers()
+        try new.waitMedia()
+        XCTAssertTrue(Processes.wait(timeout: 5) { (try? origin.playClients(stream: "up").count) == 2 },
+                      "origin players: \(String(describing: try? origin.playClients(stream: "up")))")
+
+        // The old players never noticed.
+        usleep(1_500_000)
+        old.checkUninterrupted()
+
+        // Once they leave, the old workers exit; the new workers' pull is the only one left.
+        old.stop()
+        XCTAssertTrue(Processes.wait(timeout: 10) { Set(Processes.children(of: edge.pid)).isDisjoint(with: oldWorkers) },
+                      "old workers still running:\n\(edge.log.suffix(4000))")
+        XCTAssertTrue(Processes.wait(timeout: 5) { (try? origin.playClients(stream: "up").count) == 1 })
+        new.checkUninterrupted()
+    }
+
     /// A publish to the edge is forwarded to the origin; a second publisher of the stream on the
     /// edge is refused; when the origin dies the edge drops the publisher (as SRS).
     func testPublishThroughEdgeReachesOrigin() throws {

@@ -5,8 +5,9 @@ import System
 /// Edge and origin cluster for one worker (`Server.cluster`). Connections call in at a few
 /// points (see `RTMPConnection+Cluster.swift`, `HTTPService+Cluster.swift`); this owns the rest:
 ///
-/// - play edge: one `PlayEdge` (an upstream pull) per stream, started by its first player,
-///   stopped when the source's last consumer leaves;
+/// - play edge: one `PlayEdge` (an upstream pull) per stream and edge, started by its first
+///   player, stopped when the source's last consumer leaves; with several workers, one of them
+///   pulls (claimed through the master) and the others relay from it;
 /// - publish edge: one `EdgeForwarder` per stream (a second publisher is refused);
 /// - origin cluster: asking coworkers where a stream is (`OriginDiscovery`);
 /// - token traverse: checking a client's tcUrl against an origin before serving it;
@@ -18,6 +19,9 @@ final class ClusterService {
     private(set) lazy var hosts = HostAddressCache(loop: server.loop) { [unowned self] in self.resolver }
     private lazy var discovery = OriginDiscovery(loop: server.loop, hosts: hosts)
     private var playEdges: [String: PlayEdge] = [:]
+    /// Edge streams claimed from the master, waiting for its answer: the registry naming this
+    /// worker (pull from the origin) or another one (a conflict: pull from there).
+    private var claims: [String: (source: LiveSource, request: UpstreamRequest)] = [:]
     private var forwarders: [String: EdgeForwarder] = [:]
     private var tokenChecks: [String: RTMPClientSession] = [:]
     /// Which configured name an address came from (to look the name up again when it fails).
@@ -79,10 +83,71 @@ final class ClusterService {
 
     // MARK: - Edge play
 
-    /// A player joined `source` on an edge vhost: make sure the stream is pulled from an origin.
+    /// A player joined `source` on an edge vhost: make sure the stream is pulled from an origin,
+    /// once per edge rather than once per worker. With sibling workers, the stream is claimed
+    /// from the master first: the worker it grants pulls from the origin, the others pull from
+    /// that worker (`SiblingRelays`), so the origin sees one client per edge.
     func edgePlayerJoined(source: LiveSource, request: UpstreamRequest, vhost: VhostConfig) {
-        guard vhost.cluster.isEdge, playEdges[source.key] == nil else { return }
-        guard !source.isPublished else { return }
+        let key = source.key
+        guard vhost.cluster.isEdge, playEdges[key] == nil, claims[key] == nil, !source.isPublished else { return }
+        if server.relays.playerJoined(source) { return }
+        // Alone, or quitting (its siblings must not depend on it): pull without a claim.
+        guard server.siblings.linked, !server.isDraining else {
+            startPull(source, request: request, vhost: vhost)
+            return
+        }
+        claims[key] = (source, request)
+        server.siblings.published(key)
+    }
+
+    /// The master refused our claim of `key`: another worker pulls it. False when `key` was not
+    /// one of our claims.
+    func claimRefused(_ key: String) -> Bool {
+        guard claims[key] != nil else { return false }
+        streamsChanged()
+        return true
+    }
+
+    /// The registry of the master changed: settles our claims, and claims again the edge
+    /// streams that players here wait for while nobody pulls them (their puller quit).
+    func streamsChanged() {
+        let me = server.siblings.me
+        for (key, claim) in claims {
+            guard let owner = server.siblings.owner(of: key) else { continue }
+            claims.removeValue(forKey: key)
+            let source = claim.source
+            if owner.worker != me {
+                server.relays.playerJoined(source)
+            } else if source.consumerCount > 0, let vhost = server.config.vhost(source.vhost), vhost.cluster.isEdge {
+                startPull(source, request: claim.request, vhost: vhost)
+            } else {
+                server.siblings.unpublished(key)
+            }
+        }
+        // Only streams nobody claims: one a sibling holds is relayed from it (`SiblingRelays`).
+        for source in server.sources.sources.values where source.consumerCount > 0 && !source.isPublished {
+            guard server.siblings.owner(of: source.key) == nil, let vhost = server.config.vhost(source.vhost),
+                  vhost.cluster.isEdge else { continue }
+            let request = UpstreamRequest(vhost: source.vhost, app: source.app, stream: source.stream, query: "", cluster: vhost.cluster)
+            edgePlayerJoined(source: source, request: request, vhost: vhost)
+        }
+    }
+
+    /// Retired by an upgrade: the streams this worker pulls are the new workers' to claim (they
+    /// stop relaying from here and claim them anew); its own players keep its pulls.
+    func releaseClaims() {
+        for key in playEdges.keys { server.siblings.unpublished(key) }
+        let pending = claims
+        claims.removeAll()
+        for (key, claim) in pending {
+            server.siblings.unpublished(key)
+            guard claim.source.consumerCount > 0, let vhost = server.config.vhost(claim.source.vhost), vhost.cluster.isEdge else { continue }
+            edgePlayerJoined(source: claim.source, request: claim.request, vhost: vhost)
+        }
+    }
+
+    /// Pulls `source` from an origin for this worker's players (and its siblings' relays).
+    private func startPull(_ source: LiveSource, request: UpstreamRequest, vhost: VhostConfig) {
         if vhost.cluster.upstreamProtocol != "rtmp" {
             Log.warn("edge \(vhost.name): cluster protocol \(vhost.cluster.upstreamProtocol) is not supported, pulling with rtmp")
         }
@@ -96,8 +161,12 @@ final class ClusterService {
         edge.onStopped = { [weak self, weak source] in
             self?.playEdges.removeValue(forKey: key)
             source?.onLastConsumerLeft = nil
+            self?.server.siblings.unpublished(key)
         }
-        guard edge.start() else { return }
+        guard edge.start() else {
+            server.siblings.unpublished(key)
+            return
+        }
         playEdges[key] = edge
         source.onLastConsumerLeft = { [weak edge] in edge?.stop() }
     }

@@ -13,6 +13,9 @@ extension Server {
     public func startGracefulQuit(retire: Bool = false, done: @escaping () -> Void) {
         guard !isDraining else { return }
         isDraining = true
+        // Retired: the new workers take over the edge pulls they relayed from here. (In a
+        // graceful quit every worker drains, so the relays stay until their players leave.)
+        if retire { cluster.releaseClaims() }
         let startMs = loop.now
         let startWait = retire ? 0 : config.graceStartWaitMs
         Log.trace(retire ? "retire for upgrade, fast=0, grace=1" : "cleanup for quit signal fast=0, grace=1")

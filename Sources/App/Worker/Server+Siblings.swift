@@ -11,8 +11,16 @@ extension Server {
         return l
     }
 
-    /// The master says another worker published `key` first: our publisher of it must go.
+    /// The master's registry of streams changed: relays and edge pulls follow it.
+    func siblingsChanged() {
+        relays.streamsChanged()
+        cluster.streamsChanged()
+    }
+
+    /// The master says another worker published `key` first: our publisher of it must go (or,
+    /// for an edge stream we claimed, we take it from that worker).
     func refusePublisher(key: String) {
+        if cluster.claimRefused(key) { return }
         guard let s = sources.sources[key], let cid = s.publisherCID, let c = connection(cid) else { return }
         Log.warn("publish \(key) refused: already published on another worker", cid: cid)
         c.close()

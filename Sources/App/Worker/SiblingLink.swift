@@ -1,3 +1,4 @@
+import Glibc
 import Protocol
 import System
 
@@ -20,6 +21,12 @@ public final class SiblingLink {
 
     /// Where `key` is published, if on a worker.
     func owner(of key: String) -> PublishedStream? { streams.first { $0.key == key } }
+
+    /// This worker's pid, as `PublishedStream.worker` names it.
+    let me = getpid()
+
+    /// Whether a master links this worker to siblings (not in a server run alone, as in tests).
+    var linked: Bool { send != nil }
 
     func published(_ key: String) { send?(.publish(key: key)) }
     func unpublished(_ key: String) { send?(.unpublish(key: key)) }

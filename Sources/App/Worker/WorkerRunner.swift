@@ -93,7 +93,7 @@ public final class WorkerRunner {
         let server = Server(config: config, loop: loop, identity: identity)
         self.server = server
         server.siblings.send = { [weak self] m in self?.channel.send(m.encode()) }
-        server.siblings.onStreamsChanged = { [weak server] in server?.relays.streamsChanged() }
+        server.siblings.onStreamsChanged = { [weak server] in server?.siblingsChanged() }
         do {
             try server.start(listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
             let relayName = "@swiftsrs.\(getppid()).\(getpid())"

@@ -1,6 +1,7 @@
 import Foundation
 import Kernel
 import Protocol
+import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -159,5 +160,84 @@ enum RTMPRedirectProbe {
             }
         }
         return result
+    }
+}
+
+/// RTMP players and HTTP-FLV readers of one stream on an edge, spread over its workers.
+final class EdgeViewers {
+    let edge: SRSProcess
+    let stream: String
+    private(set) var players: [RTMPTestPlayer] = []
+    private(set) var readers: [FLVReader] = []
+    private var readerBytes: [Int] = []
+
+    init(edge: SRSProcess, stream: String) {
+        self.edge = edge
+        self.stream = stream
+    }
+
+    var count: Int { players.count + readers.count }
+
+    /// Workers (pids in the log) that started a play of the stream since `from` in the log.
+    private func playingWorkers(after offset: Int) -> Set<Substring> {
+        let key = "__defaultVhost__/live/\(stream)"
+        return Set(edge.log.dropFirst(offset).split(separator: "\n")
+            .filter { $0.contains("start play stream \(key)") || $0.contains("flv: start play \(key)") }
+            .compactMap { $0.split(separator: "]").dropFirst(2).first })
+    }
+
+    private func startedPlays(after offset: Int) -> Int {
+        let key = "__defaultVhost__/live/\(stream)"
+        let log = edge.log.dropFirst(offset)
+        return log.components(separatedBy: "start play stream \(key)").count - 1
+            + log.components(separatedBy: "flv: start play \(key)").count - 1
+    }
+
+    /// Adds 8 RTMP players and 2 HTTP-FLV readers at a time until two workers have players (the
+    /// kernel spreads connections over the workers' SO_REUSEPORT sockets).
+    func spreadOverWorkers() throws {
+        let offset = edge.log.count
+        while count < 50 && (count < 10 || playingWorkers(after: offset).count < 2) {
+            for _ in 0..<8 { players.append(RTMPTestPlayer(port: edge.rtmpPort, stream: stream)) }
+            for _ in 0..<2 { readers.append(FLVReader(port: edge.httpPort, path: "/live/\(stream).flv")) }
+            let n = count
+            _ = Processes.wait(timeout: 5) { self.startedPlays(after: offset) >= n }
+        }
+        guard playingWorkers(after: offset).count >= 2 else {
+            throw TestError("\(count) viewers, all on one worker:\n\(edge.log.suffix(4000))")
+        }
+    }
+
+    func waitMedia(timeout: TimeInterval = 15) throws {
+        let ok = Processes.wait(timeout: timeout) {
+            self.players.allSatisfy { $0.keyframes > 0 } && self.readers.allSatisfy { $0.bytes > 50_000 }
+        }
+        if !ok {
+            throw TestError("players without media: \(players.filter { $0.keyframes == 0 }.map { $0.error ?? "-" }), "
+                            + "readers \(readers.map(\.bytes))\n\(edge.log.suffix(4000))")
+        }
+    }
+
+    func resetGaps() {
+        players.forEach { $0.resetGap() }
+        readerBytes = readers.map(\.bytes)
+    }
+
+    /// No player failed or went 1 s without media, and every reader is open and still reading.
+    func checkUninterrupted(file: StaticString = #filePath, line: UInt = #line) {
+        for p in players {
+            XCTAssertNil(p.error, file: file, line: line)
+            XCTAssertLessThan(p.maxGap, 1.0, file: file, line: line)
+        }
+        for (i, r) in readers.enumerated() {
+            XCTAssertFalse(r.closed, "an HTTP-FLV reader was cut", file: file, line: line)
+            XCTAssertGreaterThan(r.bytes, i < readerBytes.count ? readerBytes[i] : 0, file: file, line: line)
+        }
+        readerBytes = readers.map(\.bytes)
+    }
+
+    func stop() {
+        players.forEach { $0.stop() }
+        readers.forEach { $0.stop() }
     }
 }
