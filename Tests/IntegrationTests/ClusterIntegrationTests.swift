@@ -63,27 +63,34 @@ final class ClusterIntegrationTests: XCTestCase {
         XCTAssertTrue(Processes.wait(timeout: 5) { (try? origin.playClients(stream: "merged").count) == 0 })
     }
 
-    static func twoWorkerEdge(_ origin: SRSProcess) -> String {
-        ClusterConfigs.edge(origins: ["127.0.0.1:\(origin.rtmpPort)"])
+    /// An origin publishing `live/<stream>`, a two-worker edge in front of it (run from
+    /// `binary`, for an upgrade), and viewers of the stream playing on both edge workers; all
+    /// stopped at teardown.
+    private func twoWorkerEdge(stream: String, binary: String? = nil) throws
+        -> (origin: SRSProcess, edge: SRSProcess, viewers: EdgeViewers) {
+        let origin = try start(ClusterConfigs.origin())
+        addTeardownBlock { origin.stop() }
+        let config = ClusterConfigs.edge(origins: ["127.0.0.1:\(origin.rtmpPort)"])
             .replacingOccurrences(of: "daemon off;", with: "daemon off;\nworker_processes 2;")
+        let edge = try SRSProcess(config: config, binary: binary)
+        addTeardownBlock { edge.stop() }
+        try edge.waitListening()
+        try edge.waitListening(edge.httpPort)
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/\(stream)", seconds: 60)
+        addTeardownBlock { pub.stop() }
+        try origin.expectLog("start publish stream")
+        let viewers = EdgeViewers(edge: edge, stream: stream)
+        addTeardownBlock { viewers.stop() }
+        try viewers.spreadOverWorkers()
+        try viewers.waitMedia()
+        return (origin, edge, viewers)
     }
 
     /// An edge with two workers still pulls each stream once: the first player's worker claims
     /// it through the master and pulls from the origin, the other worker relays from it. Players
     /// arrive at once on both workers (the claim race), RTMP and HTTP-FLV.
     func testEdgeWithTwoWorkersPullsOnceFromTheOrigin() throws {
-        let origin = try start(ClusterConfigs.origin())
-        defer { origin.stop() }
-        let edge = try start(Self.twoWorkerEdge(origin))
-        defer { edge.stop() }
-        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/once", seconds: 60)
-        defer { pub.stop() }
-        try origin.expectLog("start publish stream")
-
-        let viewers = EdgeViewers(edge: edge, stream: "once")
-        defer { viewers.stop() }
-        try viewers.spreadOverWorkers()
-        try viewers.waitMedia()
+        let (origin, edge, viewers) = try twoWorkerEdge(stream: "once")
         // One pull from the origin, by one worker; the other worker relays from it.
         let upstream = try origin.playClients(stream: "once")
         XCTAssertEqual(upstream.count, 1, "\(upstream)")
@@ -100,17 +107,7 @@ final class ClusterIntegrationTests: XCTestCase {
     /// The worker that pulls for its sibling dies: the sibling's RTMP players wait, then get the
     /// stream again from the sibling's own pull (the master forgot the dead worker's claim).
     func testEdgeRelayRecoversWhenThePullingWorkerDies() throws {
-        let origin = try start(ClusterConfigs.origin())
-        defer { origin.stop() }
-        let edge = try start(Self.twoWorkerEdge(origin))
-        defer { edge.stop() }
-        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/die", seconds: 60)
-        defer { pub.stop() }
-        try origin.expectLog("start publish stream")
-        let viewers = EdgeViewers(edge: edge, stream: "die")
-        defer { viewers.stop() }
-        try viewers.spreadOverWorkers()
-        try viewers.waitMedia()
+        let (origin, edge, viewers) = try twoWorkerEdge(stream: "die")
         guard let line = edge.log.split(separator: "\n").first(where: { $0.contains("edge pull __defaultVhost__/live/die started") }),
               let puller = line.split(separator: "]").dropFirst(2).first.flatMap({ Int32($0.dropFirst()) }) else {
             return XCTFail("no puller in the log:\n\(edge.log)")
@@ -143,20 +140,7 @@ final class ClusterIntegrationTests: XCTestCase {
         let binary = binDir.appendingPathComponent("srs").path
         try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.0")
 
-        let origin = try start(ClusterConfigs.origin())
-        defer { origin.stop() }
-        let edge = try SRSProcess(config: Self.twoWorkerEdge(origin), binary: binary)
-        defer { edge.stop() }
-        try edge.waitListening()
-        try edge.waitListening(edge.httpPort)
-        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/up", seconds: 60)
-        defer { pub.stop() }
-        try origin.expectLog("start publish stream")
-
-        let old = EdgeViewers(edge: edge, stream: "up")
-        defer { old.stop() }
-        try old.spreadOverWorkers()
-        try old.waitMedia()
+        let (origin, edge, old) = try twoWorkerEdge(stream: "up", binary: binary)
         XCTAssertTrue(edge.log.contains("relay: pull __defaultVhost__/live/up from worker"), edge.log)
         let oldWorkers = Set(Processes.children(of: edge.pid))
         old.resetGaps()

@@ -178,12 +178,14 @@ final class EdgeViewers {
 
     var count: Int { players.count + readers.count }
 
-    /// Workers (pids in the log) that started a play of the stream since `from` in the log.
-    private func playingWorkers(after offset: Int) -> Set<Substring> {
-        let key = "__defaultVhost__/live/\(stream)"
-        return Set(edge.log.dropFirst(offset).split(separator: "\n")
-            .filter { $0.contains("start play stream \(key)") || $0.contains("flv: start play \(key)") }
-            .compactMap { $0.split(separator: "]").dropFirst(2).first })
+    /// Workers (pids in the log) where one of our RTMP players started playing the stream, since
+    /// `offset` in the log (a sibling's relay pull, also an RTMP play, is not ours).
+    private func rtmpPlayingWorkers(after offset: Int) -> Set<Substring> {
+        // [time][Trace][pid][cid] message
+        let lines = edge.log.dropFirst(offset).split(separator: "\n").map { $0.split(separator: "]", maxSplits: 4) }
+        let relays = Set(lines.filter { $0.count == 5 && $0[4].hasPrefix(" RTMP client ip=") && $0[4].hasSuffix(", relay") }.map { $0[3] })
+        return Set(lines.filter { $0.count == 5 && $0[4].hasPrefix(" start play stream __defaultVhost__/live/\(stream),") && !relays.contains($0[3]) }
+            .map { $0[2] })
     }
 
     private func startedPlays(after offset: Int) -> Int {
@@ -193,18 +195,18 @@ final class EdgeViewers {
             + log.components(separatedBy: "flv: start play \(key)").count - 1
     }
 
-    /// Adds 8 RTMP players and 2 HTTP-FLV readers at a time until two workers have players (the
-    /// kernel spreads connections over the workers' SO_REUSEPORT sockets).
+    /// Adds 8 RTMP players and 2 HTTP-FLV readers at a time until both workers have RTMP players
+    /// (the kernel spreads connections over the workers' SO_REUSEPORT sockets).
     func spreadOverWorkers() throws {
         let offset = edge.log.count
-        while count < 50 && (count < 10 || playingWorkers(after: offset).count < 2) {
+        while count < 50 && (count < 10 || rtmpPlayingWorkers(after: offset).count < 2) {
             for _ in 0..<8 { players.append(RTMPTestPlayer(port: edge.rtmpPort, stream: stream)) }
             for _ in 0..<2 { readers.append(FLVReader(port: edge.httpPort, path: "/live/\(stream).flv")) }
             let n = count
             _ = Processes.wait(timeout: 5) { self.startedPlays(after: offset) >= n }
         }
-        guard playingWorkers(after: offset).count >= 2 else {
-            throw TestError("\(count) viewers, all on one worker:\n\(edge.log.suffix(4000))")
+        guard rtmpPlayingWorkers(after: offset).count >= 2 else {
+            throw TestError("\(count) viewers, RTMP players all on one worker:\n\(edge.log.suffix(4000))")
         }
     }
 
