@@ -118,7 +118,7 @@ final class AACAudioConfigTests: XCTestCase {
         for b: [UInt8] in [[], [0x12], [0x00, 0x10], [0x16, 0x90], [0x17, 0x80, 0x00], [0xF8, 0x00], [0x17, 0x80, 0x00, 0x00, 0x10]] {
             XCTAssertThrowsError(try AACAudioConfig.parse(b), "\(b)") { XCTAssertTrue($0 is KernelError) }
         }
-        var rng = SeededGenerator(state: 9)
+        var rng = FastRandom(seed: 9)
         for _ in 0..<5000 {
             if let aac = try? AACAudioConfig.parse(rng.bytes(Int.random(in: 0...6, using: &rng))) {
                 XCTAssertEqual(aac.adtsHeader(payloadLength: Int.random(in: -5...9000, using: &rng)).count, 7)

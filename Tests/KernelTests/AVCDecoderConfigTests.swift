@@ -208,7 +208,7 @@ final class AVCDecoderConfigTests: XCTestCase {
             if let s = try? H264SPS.parse(Self.high1080SPS.prefix(n)) { XCTAssertEqual(s, full, "prefix \(n)") }
         }
         XCTAssertThrowsError(try H264SPS.parse(Self.high1080SPS.prefix(8)))
-        var rng = SeededGenerator(state: 42)
+        var rng = FastRandom(seed: 42)
         for _ in 0..<20000 {
             var b = rng.bytes(Int.random(in: 1...40, using: &rng))
             b[0] = 0x67

@@ -62,7 +62,7 @@ final class AnnexBTests: XCTestCase {
         XCTAssertThrowsError(try AnnexB.fromAVCC(payload: [0x41], nalLengthSize: 0, config: nil, keyframe: false))
         XCTAssertThrowsError(try AnnexB.fromAVCC(payload: [0x41], nalLengthSize: 5, config: nil, keyframe: false))
         XCTAssertThrowsError(try AnnexB.fromAVCC(payload: [0xFF, 0xFF, 0xFF, 0xFF, 0x41], nalLengthSize: 4, config: nil, keyframe: false))
-        var rng = SeededGenerator(state: 3)
+        var rng = FastRandom(seed: 3)
         for _ in 0..<5000 {
             _ = try? AnnexB.fromAVCC(payload: rng.bytes(Int.random(in: 0...24, using: &rng)), nalLengthSize: Int.random(in: 1...4, using: &rng),
                                      config: config, keyframe: true)

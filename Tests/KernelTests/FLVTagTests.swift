@@ -83,7 +83,7 @@ final class FLVTagTests: XCTestCase {
         for b in bad {
             XCTAssertThrowsError(try FLVVideoInfo.parse(b), "\(b)") { XCTAssertTrue($0 is KernelError) }
         }
-        var rng = SeededGenerator(state: 7)
+        var rng = FastRandom(seed: 7)
         for _ in 0..<5000 {
             let b = rng.bytes(Int.random(in: 0...9, using: &rng))
             if let info = try? FLVVideoInfo.parse(b) { XCTAssertLessThanOrEqual(info.payloadOffset, max(b.count, 1)) }

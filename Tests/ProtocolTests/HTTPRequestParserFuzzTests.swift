@@ -1,3 +1,4 @@
+import Kernel
 import XCTest
 @testable import Protocol
 
@@ -5,7 +6,7 @@ import XCTest
 /// in an `HTTPParseError` with a status a server can answer, never a trap.
 final class HTTPRequestParserFuzzTests: XCTestCase {
     func testRandomAndMutatedInputNeverTraps() {
-        var rng = SplitMix(seed: 42)
+        var rng = FastRandom(seed: 42)
         let statuses: Set<Int> = [400, 413, 414, 431, 501, 505]
         for round in 0..<400 {
             var input: [UInt8]
@@ -33,18 +34,5 @@ final class HTTPRequestParserFuzzTests: XCTestCase {
                 i += n
             }
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so fuzz rounds are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Kernel
 import XCTest
 @testable import Protocol
 
@@ -129,7 +130,7 @@ final class HTTPResponseParserTests: XCTestCase {
     }
 
     func testRandomAndMutatedInputNeverTraps() {
-        var rng = SplitMix(seed: 9)
+        var rng = FastRandom(seed: 9)
         let valid = Array("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n".utf8)
         for round in 0..<400 {
             var input = valid
