@@ -50,6 +50,7 @@ extension Master {
             }
         }
         let old = config
+        do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
         config = new
         configText = ConfigDirective.render(loaded.directives)
         let specs = Array(bound.keys)

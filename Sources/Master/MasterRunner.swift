@@ -7,7 +7,7 @@ import System
 /// then the master loop. Returns the exit code.
 public enum MasterRunner {
     public static func run(_ loaded: ConfigLoadResult, configPath: String?, environment: [String: String]) -> Int32 {
-        var config = loaded.config
+        let config = loaded.config
         if config.workDir != "./" && !config.workDir.isEmpty {
             do { try ProcessEnv.changeDirectory(config.workDir) } catch {
                 ProcessEnv.printError("srs: work_dir: \(error)")
@@ -15,12 +15,11 @@ public enum MasterRunner {
             }
         }
         let container = config.inDocker ? "in_docker on" : ContainerDetector.system(environment: environment).detect()
-        if container != nil && config.daemon && config.disableDaemonForDocker {
-            // In a container the runtime supervises the process: stay in the foreground (SRS).
-            config.daemon = false
-        }
+        // In a container the runtime supervises the process: stay in the foreground (SRS). The
+        // config keeps what the file says, so a reload compares file with file.
+        let daemon = config.daemon && !(container != nil && config.disableDaemonForDocker)
         var readiness: Daemon.Readiness?
-        if config.daemon {
+        if daemon {
             do { readiness = try Daemon.daemonize() } catch {
                 ProcessEnv.printError("srs: daemonize failed: \(error)")
                 return 1
@@ -29,7 +28,7 @@ public enum MasterRunner {
         }
         guard openLog(config) else { return 1 }
         Log.trace("\(Version.server), pid=\(getpid()), config=\(configPath ?? "(env)"), cwd=\(ProcessEnv.currentDirectory())")
-        if let why = container { Log.trace("running in a container (\(why)), daemon=\(config.daemon ? "on" : "off")") }
+        if let why = container { Log.trace("running in a container (\(why)), daemon=\(daemon ? "on" : "off")") }
         for w in loaded.warnings { Log.warn(w) }
         return serve(config) {
             let m = try Master(config: config, directives: loaded.directives, configPath: configPath, environment: environment)
@@ -60,9 +59,8 @@ public enum MasterRunner {
     }
 
     private static func openLog(_ config: ServerConfig) -> Bool {
-        Log.level = config.logLevel
         do {
-            if config.logTank == .file { try Log.toFile(config.logFile) } else { Log.toConsole() }
+            try config.applyLog()
         } catch {
             ProcessEnv.printError("srs: cannot open log file: \(error)")
             return false

@@ -64,6 +64,38 @@ final class ReloadTests: XCTestCase {
         XCTAssertEqual(try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions").status, 200)
     }
 
+    /// The master applies a reloaded log level and file to itself, as the workers do: its own
+    /// lines (reload results, worker supervision) go to the new file.
+    func testReloadMovesTheMastersLogToTheNewFile() throws {
+        let srs = try SRSProcess(config: Self.config(api: false))
+        defer { srs.stop() }
+        try srs.waitListening()
+        let file = srs.dir.appendingPathComponent("objs/moved.log").path
+        try srs.rewriteConfig(Self.config(api: false).replacingOccurrences(
+            of: "srs_log_tank console;", with: "srs_log_tank file; srs_log_file ./objs/moved.log;"))
+        srs.signal(SIGHUP)
+        func mastersReloadLine(_ text: String) -> Bool {
+            text.split(separator: "\n").contains { $0.contains("][\(srs.pid)][") && $0.hasSuffix("] reload config success.") }
+        }
+        XCTAssertTrue(Processes.wait(timeout: 5) {
+            mastersReloadLine((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+        }, "master lines must go to the reloaded log file; console:\n\(srs.log)")
+        XCTAssertFalse(mastersReloadLine(srs.log), "the master kept logging to the console")
+    }
+
+    /// In a container `daemon on` in the file is turned off at start; a reload of the same file
+    /// is not a change of `daemon` and must not warn about it.
+    func testReloadInAContainerDoesNotWarnAboutDaemon() throws {
+        let srs = try SRSProcess(config: Self.config(api: true).replacingOccurrences(
+            of: "daemon off;", with: "daemon on; in_docker on;"))
+        defer { srs.stop() }
+        try srs.waitListening()
+        XCTAssertTrue(srs.log.contains("daemon=off"), srs.log)
+        srs.signal(SIGHUP)
+        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.contains("reload: config unchanged") }, srs.log)
+        XCTAssertFalse(srs.log.contains("daemon and pid apply at start only"), srs.log)
+    }
+
     func testHLSTurnsOnForAStreamBeingPublished() throws {
         try XCTSkipUnless(Tool.available("ffmpeg"), "ffmpeg not installed")
         let srs = try SRSProcess(config: Self.config(api: false, hls: false))
@@ -143,7 +175,8 @@ final class ReloadTests: XCTestCase {
         let reply = try HTTPClient.request(port: srs.apiPort, path: "/api/v1/raw?rpc=reload", headers: auth).json()
         XCTAssertEqual(reply["code"] as? Int, 0, "\(reply)")
         XCTAssertTrue(Processes.wait(timeout: 2) { TCPProbe.canConnect(port: srs.httpPort) }, srs.log)
-        XCTAssertTrue(srs.log.contains("reload http_server off=>on success."), srs.log)
+        // The master binds the port before it logs what the reload changed.
+        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("reload http_server off=>on success.") }, srs.log)
         let unknown = try HTTPClient.request(port: srs.apiPort, path: "/api/v1/raw?rpc=nope", headers: auth).json()
         XCTAssertEqual(unknown["code"] as? Int, 1060)
     }

@@ -22,14 +22,7 @@ extension Server {
             }
             do { try open(l) } catch { Log.error("reload: listen at \(l.address) failed: \(error)") }
         }
-        if new.logLevel != old.logLevel { Log.level = new.logLevel }
-        if new.logTank != old.logTank || new.logFile != old.logFile {
-            do {
-                if new.logTank == .file { try Log.toFile(new.logFile) } else { Log.toConsole() }
-            } catch {
-                Log.error("reload: cannot open log file \(new.logFile): \(error)")
-            }
-        }
+        do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
         for s in Array(sources.sources.values) {
             guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal else { continue }
             let before = old.vhost(s.vhost)?.hls

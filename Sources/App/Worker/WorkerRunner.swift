@@ -85,10 +85,7 @@ public final class WorkerRunner {
             exit(WorkerExit.fatal)
         }
         guard let config = Self.parse(text, environment: environment) else { exit(WorkerExit.fatal) }
-        Log.level = config.logLevel
-        if config.logTank == .file {
-            do { try Log.toFile(config.logFile) } catch { ProcessEnv.printError("srs worker: cannot open log file: \(error)") }
-        }
+        do { try config.applyLog() } catch { ProcessEnv.printError("srs worker: cannot open log file: \(error)") }
         Log.cid = Log.newContextID()
         let server = Server(config: config, loop: loop, identity: identity)
         self.server = server
