@@ -151,8 +151,6 @@ final class ClusterService {
         if vhost.cluster.upstreamProtocol != "rtmp" {
             Log.warn("edge \(vhost.name): cluster protocol \(vhost.cluster.upstreamProtocol) is not supported, pulling with rtmp")
         }
-        source.gopCacheEnabled = vhost.play.gopCache
-        source.gopCacheMaxFrames = vhost.play.gopCacheMaxFrames
         let ingester = StreamIngester(source: source, request: request, loop: server.loop, resolver: resolver,
                                       options: ingestOptions, endpoints: originEndpoints(vhost: vhost.name))
         ingester.onSessionError = { [weak self] e in self?.upstreamFailed(e) }

@@ -5,6 +5,9 @@ import System
 public final class SourceManager {
     public private(set) var sources: [String: LiveSource] = [:]
     public var idleTimeoutMs: Int64 = 3000
+    /// The `play` settings of a vhost (nil: defaults). Every source gets its vhost's GOP cache
+    /// settings when it is created, whoever feeds it (a client, an edge pull, a sibling's relay).
+    public var playConfig: (String) -> PlayConfig? = { _ in nil }
 
     public init() {}
 
@@ -12,8 +15,20 @@ public final class SourceManager {
         let key = "\(vhost)/\(app)/\(stream)"
         if let s = sources[key] { return s }
         let s = LiveSource(vhost: vhost, app: app, stream: stream, now: now)
+        apply(to: s)
         sources[key] = s
         return s
+    }
+
+    /// The vhosts' settings changed (reload): every source takes them.
+    public func applyPlayConfig() {
+        for s in sources.values { apply(to: s) }
+    }
+
+    private func apply(to s: LiveSource) {
+        let play = playConfig(s.vhost) ?? PlayConfig()
+        s.gopCacheEnabled = play.gopCache
+        s.gopCacheMaxFrames = play.gopCacheMaxFrames
     }
 
     public func find(vhost: String, app: String, stream: String) -> LiveSource? {

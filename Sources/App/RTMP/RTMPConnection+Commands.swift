@@ -124,10 +124,6 @@ extension RTMPConnection {
         role = .publisher(source)
         source.tcUrl = request.tcUrl
         lastMediaMs = server.loop.now
-        if let v = server.config.vhost(request.vhost) {
-            source.gopCacheEnabled = v.play.gopCache
-            source.gopCacheMaxFrames = v.play.gopCacheMaxFrames
-        }
         sendPublishStart()
         Log.trace("\(fmle ? "FMLE" : "flash") start publish stream \(source.key), tcUrl=\(request.tcUrl)", cid: cid)
         server.streamPublished(source)

@@ -50,6 +50,7 @@ public final class Server {
         self.loop = loop
         self.identity = identity ?? ServerIdentity(serverID: config.serverID ?? "vid-" + String(Log.newContextID().prefix(7)),
                                                    serviceID: Log.newContextID(), pid: getpid())
+        sources.playConfig = { [unowned self] vhost in self.config.vhost(vhost)?.play }
     }
 
     /// A listening socket and what it serves.
