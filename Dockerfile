@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # SwiftSRS image: `docker build -t swiftsrs/srs:1 .` then
 #   docker run --rm -p 1935:1935 -p 1985:1985 -p 8080:8080 swiftsrs/srs:1
 # Same layout as SRS's images (/usr/local/srs with objs/srs, conf/, objs/nginx/html,

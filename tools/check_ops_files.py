@@ -3,7 +3,8 @@
 
     python3 tools/check_ops_files.py .build/debug/srs
 
-- Dockerfile (no Docker engine here, so it is read, not built): a named build stage and a
+- Dockerfile (no Docker engine here, so it is read, not built): no `# syntax=` directive (an
+  offline BuildKit cannot fetch the frontend); a named build stage and a
   Debian/Ubuntu runtime stage; every COPY source exists in the repository and is not excluded by
   .dockerignore; COPY --from names a stage; the runtime image has /usr/local/srs with objs/srs,
   the config the CMD names, objs/nginx/html and etc/init.d/srs (the preStop hook of
@@ -83,6 +84,11 @@ def check_dockerfile(binary):
     path = os.path.join(ROOT, "Dockerfile")
     if not check(os.path.exists(path), "Dockerfile missing"):
         return
+    with open(path) as f:
+        head = f.readline()
+    # A `# syntax=` parser directive makes BuildKit fetch that frontend image from a registry:
+    # an offline build fails before the first step, and nothing here needs a newer frontend.
+    check(not re.match(r"#\s*syntax\s*=", head, re.I), "Dockerfile: remove the `# syntax=` directive (offline builds fail)")
     steps = instructions(path)
     patterns = dockerignore_patterns()
     stages, files, workdir, exposed = [], {}, "/", set()
