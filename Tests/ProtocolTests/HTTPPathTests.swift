@@ -25,6 +25,7 @@ final class HTTPPathTests: XCTestCase {
             "/a%00", "/a%00.html", "/%0d%0aSet-Cookie:x", "/a%7f", "/a%09b",
             "/%zz", "/%2", "/%", "/a%g0",
             "/%ff", "/%c0%ae%c0%ae/etc",  // not UTF-8 (overlong dots)
+            "/a%c2%85", "/a%c2%9b31m", "/a%e2%80%a8b", "/live/x.flv%00", "/live%00/x.flv", "/x%1b[31m",  // C1, U+2028, NUL, ESC
             "", "a/b", "..", "%2e%2e/x",
         ]
         for raw in refused {
@@ -54,6 +55,17 @@ final class HTTPPathTests: XCTestCase {
         XCTAssertEqual(e.path, "/a")
         XCTAssertEqual(e.query, "")
         XCTAssertEqual(e.queryItems, [])
+    }
+
+    func testControlCharactersInTheDecodedQueryAre400() throws {
+        for target in ["/live/x.flv?vhost=a%00b", "/x?token=%0a", "/x?a=%0d%0aSet-Cookie:b", "/x?%1b=1", "/x?a=%7f",
+                       "/x?a=%c2%85", "/x?a=%e2%80%a9", "/api/v1/streams/?callback=a%00"] {
+            XCTAssertThrowsError(try HTTPRequestHead(method: "GET", target: target), target) { e in
+                XCTAssertEqual((e as? HTTPParseError)?.status, 400)
+            }
+        }
+        // Escaped text that decodes to ordinary characters is fine.
+        XCTAssertEqual(try HTTPRequestHead(method: "GET", target: "/x?a=%e4%b8%ad%20b+c").queryValue("a"), "中 b c")
     }
 
     func testRefusedTargetThrows400() {

@@ -51,6 +51,9 @@ final class RTMPRedirectTests: XCTestCase {
         XCTAssertNil(RTMPRedirect.hostPort(of: "not a url"))
         XCTAssertNil(RTMPRedirect.hostPort(of: "rtmp:///live"))
         XCTAssertNil(RTMPRedirect.hostPort(of: "rtmp://h:99999/live"))
+        // A NUL would cut the host the resolver sees short (`evil\0.origin.local` → `evil`).
+        XCTAssertNil(RTMPRedirect.hostPort(of: "rtmp://evil\0.origin.local/live/s"))
+        XCTAssertNil(RTMPRedirect.hostPort(of: "rtmp://h/live/s\n"))
         XCTAssertEqual(RTMPRedirect.tcUrl(of: "rtmp://h:1/live/s?a=b/c"), "rtmp://h:1/live")
         XCTAssertEqual(RTMPRedirect.tcUrl(of: "rtmp://h:1"), "rtmp://h:1")
     }

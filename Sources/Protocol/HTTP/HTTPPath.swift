@@ -1,3 +1,5 @@
+import Kernel
+
 /// Percent-decoding and normalization of request paths, refusing anything that could climb
 /// out of a document root.
 public enum HTTPPath {
@@ -8,8 +10,9 @@ public enum HTTPPath {
     /// file name `%2e`, never `.`). Empty and `.` segments are dropped (`//a/./b` → `/a/b`); a
     /// trailing slash is kept (`/api/v1/streams/`). Refused: a `..` segment however it is
     /// spelled (`..`, `%2e%2e`, `.%2E`), an encoded `/` (`%2f`, so `..%2f` cannot hide a
-    /// segment), a backslash raw or encoded, NUL and other control characters, malformed
-    /// escapes (`%zz`, a trailing `%`) and bytes that are not UTF-8.
+    /// segment), a backslash raw or encoded, NUL and the other control characters of
+    /// `ControlCharacter` (C1 and U+2028/9 too), malformed escapes (`%zz`, a trailing `%`) and
+    /// bytes that are not UTF-8.
     public static func normalize(_ rawPath: Substring) -> String? {
         guard rawPath.utf8.first == 0x2F else { return nil }
         var out = ""
@@ -22,7 +25,7 @@ public enum HTTPPath {
                 endsWithSlash = true
                 continue
             }
-            guard let segment = String(validating: bytes, as: UTF8.self) else { return nil }
+            guard let segment = String(validating: bytes, as: UTF8.self), !ControlCharacter.contains(in: segment) else { return nil }
             out += "/"
             out += segment
             endsWithSlash = false

@@ -1,3 +1,5 @@
+import Kernel
+
 /// One `name=value` pair of a query string, decoded.
 public struct HTTPQueryItem: Equatable, Sendable {
     public var name: String
@@ -27,7 +29,9 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// Builds a head from a request-target: origin form (`/path?query`), absolute form
     /// (`http://host/path`, whose authority is dropped), or `*` for OPTIONS. Throws 400 when
-    /// the target is of another form or its path is refused by `HTTPPath.normalize`.
+    /// the target is of another form, its path is refused by `HTTPPath.normalize`, or a decoded
+    /// query name or value holds a control character (`?vhost=a%00b`, `?x=%0d%0a`): query
+    /// values become stream params, vhosts and log text, where those are refused too.
     public init(method: String, target: String, version: HTTPVersion = .http1_1, headers: [HTTPHeader] = []) throws(HTTPParseError) {
         self.method = method
         self.target = target
@@ -59,6 +63,9 @@ public struct HTTPRequestHead: Equatable, Sendable {
             guard let eq = pair.firstIndex(of: "=") else { return HTTPQueryItem(HTTPPath.decodeQueryComponent(pair), "") }
             return HTTPQueryItem(HTTPPath.decodeQueryComponent(pair[..<eq]),
                                  HTTPPath.decodeQueryComponent(pair[pair.index(after: eq)...]))
+        }
+        if queryItems.contains(where: { ControlCharacter.contains(in: $0.name) || ControlCharacter.contains(in: $0.value) }) {
+            throw HTTPParseError.bad("control character in the query of \(target)")
         }
     }
 

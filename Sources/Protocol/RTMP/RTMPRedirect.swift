@@ -38,8 +38,9 @@ public enum RTMPRedirect {
     }
 
     /// Host and port of an `rtmp://host[:port]/...` URL (`[v6]:port` too); port 1935 by default.
+    /// Nil for a URL with a control character (a NUL would cut the host name short).
     public static func hostPort(of url: String) -> (host: String, port: Int)? {
-        guard let scheme = url.firstRange(of: "://") else { return nil }
+        guard !ControlCharacter.contains(in: url), let scheme = url.firstRange(of: "://") else { return nil }
         let rest = url[scheme.upperBound...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let authority = String(rest[..<end])
