@@ -39,7 +39,7 @@ extension RTMPConnection {
                 self.send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
                     RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected",
                                     description: "edge token traverse failed")]).message())
-                self.socket.closeWhenFlushed()
+                self.closeAfterRefusal()
                 return
             }
             let held = self.cluster.held ?? []
@@ -119,7 +119,7 @@ extension RTMPConnection {
             Log.warn("reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)
             send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.BadName",
                                      description: "Stream \(request.streamURL) is already publishing.", level: "error"))
-            socket.closeWhenFlushed()
+            closeAfterRefusal()
             return true
         }
         role = .edgePublisher(f)

@@ -1,10 +1,24 @@
+import Kernel
+import System
+
 /// Renders SRS's HLS file name templates (`hls_m3u8_file`, `hls_ts_file`): `[vhost]`, `[app]`,
 /// `[stream]`, `[seq]`, `[timestamp]` (ms), `[duration]` (ms), and the Go-style date parts
 /// `[2006]` `[01]` `[02]` `[15]` `[04]` `[05]` `[999]` (year, month, day, hour, minute, second, ms).
 ///
-/// Names come from clients, so they are made safe first: a result never escapes `hls_path`
-/// (no `..`, no absolute path).
+/// Names come from clients, so they are made safe first (no `..`, no absolute path), and the
+/// file path is built by `ConfinedPath.join`, which proves it stays inside `hls_path`.
 enum HLSPathTemplate {
+    /// The file `relative` (a rendered template) under `root` (`hls_path`), or nil when
+    /// `ConfinedPath` refuses it (logged).
+    static func file(root: String, _ relative: String) -> String? {
+        do {
+            return try ConfinedPath.join(root: root, relative)
+        } catch {
+            Log.warn("hls: refuse path \(relative) under \(root): \(error)")
+            return nil
+        }
+    }
+
     static func render(template: String, vhost: String, app: String, stream: String, seq: Int, timestampMs: Int64,
                        year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int,
                        duration: Double) -> String {

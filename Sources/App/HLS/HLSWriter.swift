@@ -153,7 +153,7 @@ final class HLSWriter: LiveConsumer {
                                                 timestampMs: Clock.wallMs(), year: t.year, month: t.month, day: t.day,
                                                 hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond,
                                                 duration: duration)
-        let tsPath = config.path + "/" + tsRelative
+        guard let tsPath = HLSPathTemplate.file(root: config.path, tsRelative) else { return }
         do {
             try FileSystem.makeDirectories(FileSystem.dirname(tsPath))
             try FileSystem.writeAtomically(tsPath, bytes)
@@ -175,9 +175,10 @@ final class HLSWriter: LiveConsumer {
                                year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0, duration: 0)
     }
 
-    var playlistPath: String { config.path + "/" + m3u8Relative }
+    var playlistPath: String? { HLSPathTemplate.file(root: config.path, m3u8Relative) }
 
     private func writePlaylist() {
+        guard let playlistPath else { return }
         let text = M3U8.mediaPlaylist(segments: window.segments, targetDuration: Int((config.fragment * config.tdRatio).rounded(.up)),
                                       mediaSequence: window.segments.first?.sequence ?? 0)
         do {
@@ -191,9 +192,9 @@ final class HLSWriter: LiveConsumer {
     /// hls_dispose: the stream stayed unpublished; remove its playlist and segments.
     private func dispose() {
         disposeTimer = nil
-        Log.trace("hls: dispose \(vhost)/\(app)/\(stream): remove \(window.files.count) segments and \(playlistPath)")
+        Log.trace("hls: dispose \(vhost)/\(app)/\(stream): remove \(window.files.count) segments and \(playlistPath ?? "no playlist")")
         for f in window.files { FileSystem.remove(f) }
-        FileSystem.remove(playlistPath)
+        if let playlistPath { FileSystem.remove(playlistPath) }
         window = HLSWindow(windowSeconds: config.window)
         discontinuity = true
         onDisposed?()
@@ -217,7 +218,7 @@ final class HLSWriter: LiveConsumer {
         closeSegment()
         if new.path != config.path || new.m3u8File != config.m3u8File || new.tsFile != config.tsFile {
             for f in window.files { FileSystem.remove(f) }
-            FileSystem.remove(playlistPath)
+            if let playlistPath { FileSystem.remove(playlistPath) }
             window = HLSWindow(windowSeconds: new.window)
         } else {
             window.windowSeconds = new.window

@@ -44,6 +44,12 @@ final class HTTPService {
         let host = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0
         guard let vhost = server.config.vhost(host), vhost.httpRemux.enabled,
               let (app, stream) = FLVMount.match(template: vhost.httpRemux.mount, path: req.path) else { return .notMounted }
+        // The parser already refused control characters in the path and query; the rest of the
+        // name rule (the Host as vhost) is the same as for RTMP.
+        if let bad = StreamName.refusal(vhost: host, app: app, stream: stream, param: req.query) {
+            Log.warn("flv: refuse \(bad)", cid: c.cid)
+            return .response(.text(400, "Bad Request\n"))
+        }
         guard req.method == "GET" || req.method == "HEAD" else { return .response(.text(405, "Method Not Allowed\n")) }
         if let outcome = clusterFLV(req, vhost: vhost, app: app, stream: stream, connection: c) { return outcome }
         // Published here, or on a sibling worker (then pulled from there for this player).

@@ -59,18 +59,27 @@ extension RTMPConnection {
         request.swfUrl = obj["swfUrl"]?.stringValue ?? ""
         request.objectEncoding = obj["objectEncoding"]?.numberValue ?? 0
         Log.trace("connect app, tcUrl=\(tcUrl), pageUrl=\(request.pageUrl), swfUrl=\(request.swfUrl), schema=\(request.schema), vhost=\(request.vhost), port=\(request.port), app=\(request.app), args=\(request.param.isEmpty ? "null" : request.param)")
+        if let bad = request.nameRefusal {
+            rejectConnect(cmd, "\(bad)")
+            return
+        }
         guard let vhost = server.config.vhost(request.vhost) else {
-            send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
-                RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected",
-                                description: "vhost \(request.vhost) not found")]).message())
-            socket.closeWhenFlushed()
-            Log.warn("reject client: vhost \(request.vhost) not found", cid: cid)
+            rejectConnect(cmd, "vhost \(request.vhost) not found")
             return
         }
         // Resolve to the configured vhost name, so `__defaultVhost__` keys all unmatched hosts.
         request.vhost = vhost.name
         if startTokenTraverse(cmd, vhost: vhost) { return }
         acceptConnect(cmd)
+    }
+
+    /// Refuses `connect` with `_error(NetConnection.Connect.Rejected)` (as FMS; SRS 7 closes
+    /// without an answer) and closes once it is sent.
+    private func rejectConnect(_ cmd: RTMPCommand, _ why: String) {
+        send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
+            RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected", description: why)]).message())
+        closeAfterRefusal()
+        Log.warn("reject client: \(why)", cid: cid)
     }
 
     /// Answers an accepted `connect` (window, bandwidth, chunk size, `_result`, `onBWDone`).
@@ -102,23 +111,33 @@ extension RTMPConnection {
         send(RTMPCommand(name: "onBWDone", transactionID: 0, arguments: [.null]).message())
     }
 
-    private func streamRequest(_ cmd: RTMPCommand) throws {
+    /// Takes the stream name of `publish`/`play` into the request. False when `StreamName`
+    /// refuses it: then it was answered with `onStatus(refusal)` and the connection closes.
+    private func streamRequest(_ cmd: RTMPCommand, refusal: String) throws -> Bool {
         guard connected else { throw RTMPError.malformed("\(cmd.name) before connect") }
         guard case .none = role, !cluster.redirecting else { throw RTMPError.malformed("\(cmd.name) on a busy connection") }
         guard let name = cmd.stringArgument(0), !name.isEmpty else { throw RTMPError.malformed("\(cmd.name) without a stream name") }
         request.setStream(name)
+        if let bad = request.nameRefusal {
+            send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: refusal, description: "\(bad)", level: "error"))
+            closeAfterRefusal()
+            Log.warn("reject \(cmd.name): \(bad)", cid: cid)
+            return false
+        }
         if let v = server.config.vhost(request.vhost) { request.vhost = v.name }
+        return true
     }
 
     private func onPublish(_ cmd: RTMPCommand) throws {
-        try streamRequest(cmd)
+        // FMS and nginx-rtmp answer a name they refuse with NetStream.Publish.BadName (SRS 7 closes).
+        guard try streamRequest(cmd, refusal: "NetStream.Publish.BadName") else { return }
         if let v = server.config.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
         guard source.publish(cid: cid, now: server.loop.now) else {
             Log.warn("reject publish: stream \(source.key) is busy (publisher \(source.publisherCID ?? "-"))", cid: cid)
             send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.BadName",
                                      description: "Stream \(request.streamURL) is already publishing.", level: "error"))
-            socket.closeWhenFlushed()
+            closeAfterRefusal()
             return
         }
         role = .publisher(source)
@@ -141,7 +160,8 @@ extension RTMPConnection {
     }
 
     private func onPlay(_ cmd: RTMPCommand) throws {
-        try streamRequest(cmd)
+        // FMS's answer to a stream that cannot be played (SRS 7 closes).
+        guard try streamRequest(cmd, refusal: "NetStream.Play.StreamNotFound") else { return }
         let vhost = server.config.vhost(request.vhost)
         var play = vhost?.play ?? PlayConfig()
         // A sibling's relay pull is merged by the sibling's own players: writing at once here

@@ -29,6 +29,9 @@ public final class RTMPConnection: ServerConnection {
     var gotFirstMedia = false
     /// Edge and origin cluster state (token traverse, redirect).
     var cluster = RTMPClusterState()
+    /// Set once a refusal was answered: the connection closes when it is sent, and what the
+    /// client sent after the refused command is ignored.
+    private(set) var refused = false
 
     // Player state.
     /// Set once playing: the bounded, merged writes of the stream.
@@ -124,7 +127,7 @@ public final class RTMPConnection: ServerConnection {
 
     func handle(_ messages: [RTMPMessage]) throws {
         for m in messages {
-            if socket.closed { return }
+            if socket.closed || refused { return }
             if try holdDuringTokenTraverse(m) { continue }
             try handle(m)
         }
@@ -166,6 +169,12 @@ public final class RTMPConnection: ServerConnection {
     }
 
     // MARK: - Lifetime
+
+    /// After answering a refusal: close once it is sent, ignore the rest.
+    func closeAfterRefusal() {
+        refused = true
+        socket.closeWhenFlushed()
+    }
 
     /// Logs why and closes.
     func fail(_ why: String) {
