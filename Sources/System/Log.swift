@@ -50,13 +50,24 @@ public enum Log {
     public static func warn(_ msg: @autoclosure () -> String, cid: String? = nil) { write(.warn, msg, cid) }
     public static func error(_ msg: @autoclosure () -> String, cid: String? = nil) { write(.error, msg, cid) }
 
+    /// A record is cut to this many bytes (newline included).
+    static let maxLineBytes = 8192
+
     private static func write(_ lvl: LogLevel, _ msg: () -> String, _ cid: String?) {
         guard lvl >= level else { return }
         let t = Clock.localTime(Clock.wallMs())
         let line = "[\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2)) \(pad(t.hour, 2)):\(pad(t.minute, 2)):"
-            + "\(pad(t.second, 2)).\(pad(t.millisecond, 3))][\(lvl.tag)][\(pid)][\(cid ?? Self.cid)] \(msg())\n"
+            + "\(pad(t.second, 2)).\(pad(t.millisecond, 3))][\(lvl.tag)][\(pid)][\(cid ?? Self.cid)] "
+            // Messages carry client strings (names, URLs, requests): one record is one line.
+            + LogEscaping.escape(msg())
         var bytes = Array(line.utf8)
-        if bytes.count > 8192 { bytes = Array(bytes[0..<8191]) + [10] }
+        if bytes.count >= maxLineBytes {
+            // Cut at a character boundary, not inside a UTF-8 sequence.
+            var end = maxLineBytes - 1
+            while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            bytes.removeSubrange(end...)
+        }
+        bytes.append(10)
         bytes.withUnsafeBytes { b in
             var off = 0
             while off < b.count {
