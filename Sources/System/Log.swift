@@ -53,7 +53,7 @@ public enum Log {
     /// A record is cut to this many bytes (newline included).
     static let maxLineBytes = 8192
 
-    private static func write(_ lvl: LogLevel, _ msg: () -> String, _ cid: String?) {
+    static func write(_ lvl: LogLevel, _ msg: () -> String, _ cid: String?) {
         guard lvl >= level else { return }
         let t = Clock.localTime(Clock.wallMs())
         let line = "[\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2)) \(pad(t.hour, 2)):\(pad(t.minute, 2)):"

@@ -39,7 +39,7 @@ public final class TCPListener {
             if c < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno != EAGAIN && errno != EWOULDBLOCK {
-                    Log.warn("accept failed on \(host):\(port): \(SystemError("accept4"))")
+                    Log.errorRepeated("accept failed", "accept failed on \(host):\(port): \(SystemError("accept4"))")
                 }
                 return
             }

@@ -229,7 +229,7 @@ final class ClusterService {
             guard let self else { return }
             self.tokenChecks.removeValue(forKey: key)
             if case .connect = e {
-                Log.warn("Illegal edge token, tcUrl=\(upstream.clientTcUrl ?? ""), \(e)", cid: cid)
+                Log.warnRepeated("reject client", "Illegal edge token, tcUrl=\(upstream.clientTcUrl ?? ""), \(e)", cid: cid)
                 self.tryToken(upstream, list, index: index + 1, cid: cid, last: e, done)
             } else {
                 done(e)

@@ -31,7 +31,7 @@ extension HTTPService {
             guard let c else { return }
             guard let origin, let port = origin.httpPort else {
                 if let origin {
-                    Log.warn("flv: \(app)/\(stream) is on \(origin.ip):\(origin.port), which tells no HTTP port", cid: c.cid)
+                    Log.warnRepeated("origin cluster", "flv: \(app)/\(stream) is on \(origin.ip):\(origin.port), which tells no HTTP port", cid: c.cid)
                 }
                 c.finish(.text(404, "Stream Not Found\n"), to: req)
                 return

@@ -26,7 +26,7 @@ final class OriginDiscovery {
             guard let self else { return }
             let asked = Array(peers.prefix(Self.maxPeers))
             guard !asked.isEmpty else {
-                Log.warn("origin cluster: no coworker address for \(vhost)/\(app)/\(stream)", cid: cid)
+                Log.warnRepeated("origin cluster", "origin cluster: no coworker address for \(vhost)/\(app)/\(stream)", cid: cid)
                 done(nil)
                 return
             }
@@ -49,7 +49,7 @@ final class OriginDiscovery {
                             return
                         }
                     case .failure(let e):
-                        Log.warn("origin cluster: ask coworker \(coworker): \(e)", cid: cid)
+                        Log.warnRepeated("origin cluster", "origin cluster: ask coworker \(coworker): \(e)", cid: cid)
                         self?.hosts.invalidate(peer.host)
                     }
                     if left == 0 {

@@ -35,7 +35,7 @@ extension RTMPConnection {
             guard let self, !self.socket.closed else { return }
             Log.cid = self.cid
             if let error {
-                Log.warn("reject client: edge token traverse failed, tcUrl=\(self.request.tcUrl): \(error)", cid: self.cid)
+                Log.warnRepeated("reject client", "reject client: edge token traverse failed, tcUrl=\(self.request.tcUrl): \(error)", cid: self.cid)
                 self.send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
                     RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected",
                                     description: "edge token traverse failed")]).message())
@@ -116,7 +116,7 @@ extension RTMPConnection {
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
         guard let f = server.cluster.edgePublish(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster),
                                                  vhost: vhost, cid: cid) else {
-            Log.warn("reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)
+            Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)
             send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.BadName",
                                      description: "Stream \(request.streamURL) is already publishing.", level: "error"))
             closeAfterRefusal()

@@ -90,7 +90,7 @@ final class EdgeForwarder {
             guard let self, let s, self.session === s else { return }
             self.session = nil
             if !self.forwarding, self.tried < self.candidates.count, !self.isFinal(error) {
-                Log.warn("edge push \(self.request.key): \(error), try the next origin", cid: self.cid)
+                Log.warnRepeated("edge push", "edge push \(self.request.key): \(error), try the next origin", cid: self.cid)
                 self.tryNext()
             } else {
                 self.fail(error)
@@ -146,7 +146,7 @@ final class EdgeForwarder {
 
     private func fail(_ error: RTMPClientError) {
         guard !stopped else { return }
-        Log.warn("edge push \(request.key) failed: \(error)", cid: cid)
+        Log.warnRepeated("edge push", "edge push \(request.key) failed: \(error)", cid: cid)
         let cb = onFailure
         stop()
         cb?(error)

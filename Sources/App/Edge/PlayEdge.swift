@@ -37,7 +37,7 @@ final class PlayEdge {
         do {
             try ingester.start()
         } catch {
-            Log.warn("edge pull \(source.key) not started: \(error)", cid: ingester.cid)
+            Log.warnRepeated("edge pull", "edge pull \(source.key) not started: \(error)", cid: ingester.cid)
             return false
         }
         state = .play

@@ -143,7 +143,7 @@ public final class StreamIngester {
             guard let self, self.state != .idle, self.attempt == thisAttempt, self.session == nil else { return }
             self.lastEndpointCount = max(1, list.count)
             guard !list.isEmpty else {
-                Log.warn("ingest \(self.request.key): no upstream endpoint", cid: self.cid)
+                Log.warnRepeated("edge pull", "ingest \(self.request.key): no upstream endpoint", cid: self.cid)
                 self.scheduleRetry()
                 return
             }
@@ -182,14 +182,14 @@ public final class StreamIngester {
         if case .redirected(let from, let url) = error, redirectsThisAttempt < options.maxRedirects,
            let (host, port) = RTMPRedirect.hostPort(of: url) {
             redirectsThisAttempt += 1
-            Log.warn("RTMP redirect \(request.key) from \(from) to \(url)", cid: cid)
+            Log.warnRepeated("edge pull", "RTMP redirect \(request.key) from \(from) to \(url)", cid: cid)
             connect(to: .tcp(host: host, port: port))
             return
         }
         if error.isRefused {
-            Log.warn("EdgeIngester: Ignore error, \(error)", cid: cid)
+            Log.warnRepeated("edge pull", "EdgeIngester: Ignore error, \(error)", cid: cid)
         } else {
-            Log.warn("EdgeIngester: Ignore error, \(error), upstream lost after \(sessionHasMedia ? "streaming" : "no media")", cid: cid)
+            Log.warnRepeated("edge pull", "EdgeIngester: Ignore error, \(error), upstream lost after \(sessionHasMedia ? "streaming" : "no media")", cid: cid)
         }
         setState(.connecting)
         scheduleRetry()

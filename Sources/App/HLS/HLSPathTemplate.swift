@@ -14,7 +14,7 @@ enum HLSPathTemplate {
         do {
             return try ConfinedPath.join(root: root, relative)
         } catch {
-            Log.warn("hls: refuse path \(relative) under \(root): \(error)")
+            Log.warnRepeated("hls: refuse path", "hls: refuse path \(relative) under \(root): \(error)")
             return nil
         }
     }

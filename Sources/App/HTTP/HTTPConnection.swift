@@ -80,7 +80,7 @@ final class HTTPConnection: ServerConnection {
     }
 
     private func badRequest(_ e: HTTPParseError) {
-        Log.warn("http client \(socket.peerIP): bad request: \(e)", cid: cid)
+        Log.warnRepeated("http client bad request", "http client \(socket.peerIP): bad request: \(e)", cid: cid)
         respond(HTTPResponse.text(e.status, "\(HTTPStatus.reason(e.status))\n"), to: nil, close: true)
     }
 

@@ -36,7 +36,7 @@ final class HTTPFLVPlayer: LiveConsumer {
 
     func tick(now: Int64) {
         if socket.pendingBytes > 0 && now - socket.lastWriteProgressMs > Server.sendTimeoutMs {
-            Log.warn("flv player read nothing for \(now - socket.lastWriteProgressMs)ms, close", cid: connection.cid)
+            Log.warnRepeated("flv player read nothing", "flv player read nothing for \(now - socket.lastWriteProgressMs)ms, close", cid: connection.cid)
             socket.close()
         }
     }

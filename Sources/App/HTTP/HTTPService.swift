@@ -47,7 +47,7 @@ final class HTTPService {
         // The parser already refused control characters in the path and query; the rest of the
         // name rule (the Host as vhost) is the same as for RTMP.
         if let bad = StreamName.refusal(vhost: host, app: app, stream: stream, param: req.query) {
-            Log.warn("flv: refuse \(bad)", cid: c.cid)
+            Log.warnRepeated("reject flv play", "flv: refuse \(bad)", cid: c.cid)
             return .response(.text(400, "Bad Request\n"))
         }
         guard req.method == "GET" || req.method == "HEAD" else { return .response(.text(405, "Method Not Allowed\n")) }

@@ -52,7 +52,7 @@ final class StaticFiles {
         do {
             body = req.method == "HEAD" ? [] : try FileSystem.read(path, offset: start, count: count)
         } catch {
-            Log.warn("read \(path): \(error)")
+            Log.warnRepeated("read file failed", "read \(path): \(error)")
             return .text(500, "Internal Server Error\n")
         }
         var r = HTTPResponse(status: status, contentType: MIMEType.forPath(path), body: body)

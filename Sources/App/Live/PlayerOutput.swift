@@ -67,7 +67,7 @@ final class PlayerOutput {
             let dropped = socket.dropUnsent()
             meter.reset()
             waitingKeyframe = true
-            Log.warn("player too slow: dropped \(dropped) queued bytes, waiting for the next keyframe", cid: cid)
+            Log.warnRepeated("player too slow", "player too slow: dropped \(dropped) queued bytes, waiting for the next keyframe", cid: cid)
         }
     }
 

@@ -79,7 +79,7 @@ extension RTMPConnection {
         send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
             RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected", description: why)]).message())
         closeAfterRefusal()
-        Log.warn("reject client: \(why)", cid: cid)
+        Log.warnRepeated("reject client", "reject client: \(why)", cid: cid)
     }
 
     /// Answers an accepted `connect` (window, bandwidth, chunk size, `_result`, `onBWDone`).
@@ -121,7 +121,7 @@ extension RTMPConnection {
         if let bad = request.nameRefusal {
             send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: refusal, description: "\(bad)", level: "error"))
             closeAfterRefusal()
-            Log.warn("reject \(cmd.name): \(bad)", cid: cid)
+            Log.warnRepeated(cmd.name == "publish" ? "reject publish" : "reject play", "reject \(cmd.name): \(bad)", cid: cid)
             return false
         }
         if let v = server.config.vhost(request.vhost) { request.vhost = v.name }
@@ -134,7 +134,7 @@ extension RTMPConnection {
         if let v = server.config.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
         guard source.publish(cid: cid, now: server.loop.now) else {
-            Log.warn("reject publish: stream \(source.key) is busy (publisher \(source.publisherCID ?? "-"))", cid: cid)
+            Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (publisher \(source.publisherCID ?? "-"))", cid: cid)
             send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.BadName",
                                      description: "Stream \(request.streamURL) is already publishing.", level: "error"))
             closeAfterRefusal()

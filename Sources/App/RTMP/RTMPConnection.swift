@@ -178,7 +178,7 @@ public final class RTMPConnection: ServerConnection {
 
     /// Logs why and closes.
     func fail(_ why: String) {
-        if !socket.closed { Log.warn("rtmp client \(socket.peerIP):\(socket.peerPort) error: \(why)", cid: cid) }
+        if !socket.closed { Log.warnRepeated("rtmp client error", "rtmp client \(socket.peerIP):\(socket.peerPort) error: \(why)", cid: cid) }
         socket.close()
     }
 

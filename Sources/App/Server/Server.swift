@@ -107,7 +107,7 @@ public final class Server {
             if relay { internalConnections += 1 }
             Log.trace("RTMP client ip=\(ip):\(port), fd=\(fd)\(relay ? ", relay" : "")", cid: c.cid)
         } catch {
-            Log.error("accept \(ip):\(port): \(error)")
+            Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
             Glibc.close(fd)
         }
     }
@@ -120,7 +120,7 @@ public final class Server {
             connections[c.cid] = c
             Log.info("HTTP client ip=\(ip):\(port), fd=\(fd)", cid: c.cid)
         } catch {
-            Log.error("accept \(ip):\(port): \(error)")
+            Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
             Glibc.close(fd)
         }
     }
@@ -130,7 +130,7 @@ public final class Server {
         acceptedTotal += 1
         if clientCount >= connectionLimit {
             refusedTotal += 1
-            Log.warn("drop client \(ip): max_connections \(config.maxConnections) reached (\(connectionLimit) on this worker)")
+            Log.warnRepeated("drop client", "drop client \(ip): max_connections \(config.maxConnections) reached (\(connectionLimit) on this worker)")
             Glibc.close(fd)
             return false
         }
@@ -244,6 +244,7 @@ public final class Server {
             s.sendKbps.sample(now: now, bytes: sentByStream[s.id] ?? 0)
         }
         sources.cleanup(now: now)
+        Log.flushRepeated()
         cpu.sample()
         let t = ProcStats.systemTicks()
         if t.total > lastSystemTicks.total {

@@ -22,7 +22,7 @@ extension Server {
     func refusePublisher(key: String) {
         if cluster.claimRefused(key) { return }
         guard let s = sources.sources[key], let cid = s.publisherCID, let c = connection(cid) else { return }
-        Log.warn("publish \(key) refused: already published on another worker", cid: cid)
+        Log.warnRepeated("reject publish", "publish \(key) refused: already published on another worker", cid: cid)
         c.close()
     }
 

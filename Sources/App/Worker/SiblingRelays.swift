@@ -50,14 +50,14 @@ final class SiblingRelays {
         do {
             try ingester.start()
         } catch {
-            Log.warn("relay: \(key): \(error)")
+            Log.warnRepeated("relay", "relay: \(key): \(error)")
             return false
         }
         let edge = server.config.vhost(source.vhost)?.cluster.isEdge ?? false
         if edge {
             ingester.onSessionError = { [weak self, weak ingester] error in
                 guard let self, let ingester, self.pulls[key]?.ingester === ingester else { return }
-                Log.warn("relay: \(key) from worker \(owner.worker) lost (\(error)), stop pulling")
+                Log.warnRepeated("relay", "relay: \(key) from worker \(owner.worker) lost (\(error)), stop pulling")
                 self.stop(key)
                 // Its players wait for the stream again: from the worker the registry names next
                 // (once the master has noticed the loss), or from the origin.

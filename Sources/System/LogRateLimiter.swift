@@ -1,0 +1,104 @@
+/// Decides which occurrences of a warning that clients can trigger over and over (a player too
+/// slow, a bad request, a refused name) are written to the log, so that no client can make it
+/// grow faster than about 1 MB a minute. Pure logic: the time is passed in.
+///
+/// Each kind of warning (a constant of the code, never client text) has windows of `windowMs`:
+/// the first `linesPerWindow` occurrences of a window are written in full, the rest counted; when
+/// the window ends the count comes out as one summary (`player too slow: 1234 more in 5s, last
+/// cid=...`) and the next occurrence opens a new window. Full lines of every kind also draw on
+/// one byte budget (`budgetBytesPerSecond`, up to `budgetBurstBytes` saved), so a flood of
+/// many kinds or of long lines is bounded too; what the budget refuses is counted in the
+/// summaries. Summaries are at most one per kind and window.
+///
+/// Bound with the defaults: full lines ≤ 8 KiB/s (480 KiB a minute, plus a 32 KiB burst), plus
+/// one summary of ~150 bytes per kind every 5 s.
+public struct LogRateLimiter {
+    public var windowMs: Int64
+    public var linesPerWindow: Int
+    public var budgetBytesPerSecond: Int
+    public var budgetBurstBytes: Int
+
+    /// The occurrences of one kind that a window did not write.
+    public struct Summary: Equatable, Sendable {
+        public var kind: String
+        public var count: Int
+        /// From the window's first occurrence to its end.
+        public var spanMs: Int64
+        /// The context id of the last occurrence not written.
+        public var lastCID: String
+
+        /// `player too slow: 1234 more in 5s, last cid=abcd1234`.
+        public var line: String { "\(kind): \(count) more in \((spanMs + 500) / 1000)s, last cid=\(lastCID)" }
+    }
+
+    private struct Window {
+        var startMs: Int64
+        var written = 0
+        var suppressed = 0
+        var lastCID = ""
+    }
+
+    private var windows: [String: Window] = [:]
+    private var budget: Int
+    private var budgetRefilledMs: Int64?
+
+    public init(windowMs: Int64 = 5000, linesPerWindow: Int = 5, budgetBytesPerSecond: Int = 8192,
+                budgetBurstBytes: Int = 32768) {
+        self.windowMs = windowMs
+        self.linesPerWindow = linesPerWindow
+        self.budgetBytesPerSecond = budgetBytesPerSecond
+        self.budgetBurstBytes = budgetBurstBytes
+        budget = budgetBurstBytes
+    }
+
+    /// Whether an occurrence of `kind` at `now` is written in full. `bytes` (the line's size) is
+    /// asked only when the window still has room, so a suppressed message is never formatted.
+    /// Call `endedWindows(now:)` first: an ended window's summary comes out there.
+    public mutating func admit(kind: String, cid: String, now: Int64, bytes: () -> Int) -> Bool {
+        refill(now: now)
+        var w = windows[kind] ?? Window(startMs: now)
+        defer { windows[kind] = w }
+        if w.written < linesPerWindow {
+            let size = bytes()
+            if size <= budget {
+                budget -= size
+                w.written += 1
+                return true
+            }
+        }
+        w.suppressed += 1
+        w.lastCID = cid
+        return false
+    }
+
+    /// The summaries of the windows that ended by `now` (oldest first), which are then closed.
+    /// Call it before `admit` and about once a second, so that the count of a burst that stopped
+    /// comes out too.
+    public mutating func endedWindows(now: Int64) -> [Summary] {
+        var out: [Summary] = []
+        for (kind, w) in windows where now - w.startMs >= windowMs {
+            windows[kind] = nil
+            if w.suppressed > 0 {
+                out.append(Summary(kind: kind, count: w.suppressed, spanMs: now - w.startMs, lastCID: w.lastCID))
+            }
+        }
+        return out.sorted { $0.spanMs > $1.spanMs }
+    }
+
+    /// Kinds with an open window (bounded by the code's kinds of warnings).
+    public var openWindows: Int { windows.count }
+
+    private mutating func refill(now: Int64) {
+        guard let last = budgetRefilledMs else {
+            budgetRefilledMs = now
+            return
+        }
+        let elapsed = now - last
+        guard elapsed > 0 else { return }
+        let gained = Int(min(elapsed, 3_600_000)) * budgetBytesPerSecond / 1000
+        // Only whole bytes are taken; the rest of the time stays for the next refill.
+        guard gained > 0 else { return }
+        budget = min(budgetBurstBytes, budget + gained)
+        budgetRefilledMs = now
+    }
+}
