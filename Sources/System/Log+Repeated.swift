@@ -1,27 +1,48 @@
+/// Lines that clients can cause over and over, bounded by one `LogRateLimiter` (about 1 MB of
+/// log a minute at most, whatever they do): repeated warnings (`warnRepeated`: the first 5 of
+/// each kind every 5 s, then a count) and the lines of each connection (`traceClient`: all of
+/// them while the byte budget lasts, then a count).
 extension Log {
     nonisolated(unsafe) private static var limiter = LogRateLimiter()
 
-    /// Logs a warning that clients can trigger over and over (a player too slow, a bad request,
-    /// a refused name, a connection refused at capacity) through `LogRateLimiter`: the first
-    /// ones of each 5 s window in full, then `kind: N more in 5s, last cid=...`. `kind` names
-    /// the warning (a constant, so clients cannot make new kinds); `msg` is formatted only when
-    /// it is written.
+    /// A warning that clients can trigger over and over (a player too slow, a bad request, a
+    /// refused name, a connection refused at capacity): the first ones of each 5 s window in
+    /// full, then `kind: N more in 5s, last cid=...`. `kind` names the warning (a constant, so
+    /// clients cannot make new kinds); `msg` is formatted only when it is written.
     public static func warnRepeated(_ kind: StaticString, _ msg: @autoclosure () -> String, cid: String? = nil) {
-        repeated(.warn, kind, msg, cid)
+        limited(.warn, kind, msg, cid, maxLines: nil)
     }
 
     /// `warnRepeated` at the error level (a failure clients can cause over and over, such as
     /// accept failing while they exhaust the file descriptors).
     public static func errorRepeated(_ kind: StaticString, _ msg: @autoclosure () -> String, cid: String? = nil) {
-        repeated(.error, kind, msg, cid)
+        limited(.error, kind, msg, cid, maxLines: nil)
     }
 
-    private static func repeated(_ lvl: LogLevel, _ kind: StaticString, _ msg: () -> String, _ cid: String?) {
+    /// `warnRepeated` at the trace level (an event one client can repeat at will, such as
+    /// sending metadata).
+    public static func traceRepeated(_ kind: StaticString, _ msg: @autoclosure () -> String, cid: String? = nil) {
+        limited(.trace, kind, msg, cid, maxLines: nil)
+    }
+
+    /// A trace line of one client's life (accepted, connected, publishing, playing, closed):
+    /// written while the shared byte budget lasts, which a normal burst (a thousand players
+    /// joining) does not exhaust and a flood of connections does; then counted per kind.
+    public static func traceClient(_ kind: StaticString, _ msg: @autoclosure () -> String, cid: String? = nil) {
+        limited(.trace, kind, msg, cid, maxLines: Int.max)
+    }
+
+    /// `traceClient` at the info level (handshakes, HTTP requests).
+    public static func infoClient(_ kind: StaticString, _ msg: @autoclosure () -> String, cid: String? = nil) {
+        limited(.info, kind, msg, cid, maxLines: Int.max)
+    }
+
+    private static func limited(_ lvl: LogLevel, _ kind: StaticString, _ msg: () -> String, _ cid: String?, maxLines: Int?) {
         guard lvl >= level else { return }
         let now = Clock.monotonicMs()
         flushRepeated(now: now)
         var text = ""
-        let written = limiter.admit(kind: kind.description, cid: cid ?? Self.cid, now: now) {
+        let written = limiter.admit(kind: kind.description, cid: cid ?? Self.cid, now: now, maxLines: maxLines) {
             text = msg()
             // The line's prefix (time, level, pid, cid) is about 50 bytes.
             return text.utf8.count + 50

@@ -1,17 +1,21 @@
-/// Decides which occurrences of a warning that clients can trigger over and over (a player too
-/// slow, a bad request, a refused name) are written to the log, so that no client can make it
-/// grow faster than about 1 MB a minute. Pure logic: the time is passed in.
+/// Decides which log lines that clients can cause over and over (a player too slow, a bad
+/// request, a refused name, and the lines of every connection they open and close) are written,
+/// so that no client can make the log grow faster than about 1 MB a minute. Pure logic: the time
+/// is passed in.
 ///
-/// Each kind of warning (a constant of the code, never client text) has windows of `windowMs`:
-/// the first `linesPerWindow` occurrences of a window are written in full, the rest counted; when
-/// the window ends the count comes out as one summary (`player too slow: 1234 more in 5s, last
-/// cid=...`) and the next occurrence opens a new window. Full lines of every kind also draw on
-/// one byte budget (`budgetBytesPerSecond`, up to `budgetBurstBytes` saved), so a flood of
-/// many kinds or of long lines is bounded too; what the budget refuses is counted in the
-/// summaries. Summaries are at most one per kind and window.
+/// Each kind of line (a constant of the code, never client text) has windows of `windowMs`: the
+/// first `maxLines` occurrences of a window are written in full (`linesPerWindow` for repeated
+/// warnings, unlimited for the lines of each connection), the rest counted; when the window ends
+/// the count comes out as one summary (`player too slow: 1234 more in 5s, last cid=...`) and the
+/// next occurrence opens a new window. Full lines of every kind also draw on one byte budget
+/// (`budgetBytesPerSecond`, up to `budgetBurstBytes` saved for bursts such as a thousand players
+/// joining at once), so a flood of connections, of many kinds or of long lines is bounded too;
+/// what the budget refuses is counted in the summaries. Summaries are at most one per kind and
+/// window.
 ///
-/// Bound with the defaults: full lines ≤ 8 KiB/s (480 KiB a minute, plus a 32 KiB burst), plus
-/// one summary of ~150 bytes per kind every 5 s.
+/// Bound with the defaults: full lines ≤ 6 KiB/s (369 KB a minute) after a saved burst of at most
+/// 512 KiB (a thousand players joining at once log about 410 KB), plus one summary of ~130 bytes
+/// per kind (about 40 kinds) every 5 s (≤ 63 KB a minute): under 1 MB in any minute.
 public struct LogRateLimiter {
     public var windowMs: Int64
     public var linesPerWindow: Int
@@ -42,8 +46,8 @@ public struct LogRateLimiter {
     private var budget: Int
     private var budgetRefilledMs: Int64?
 
-    public init(windowMs: Int64 = 5000, linesPerWindow: Int = 5, budgetBytesPerSecond: Int = 8192,
-                budgetBurstBytes: Int = 32768) {
+    public init(windowMs: Int64 = 5000, linesPerWindow: Int = 5, budgetBytesPerSecond: Int = 6 * 1024,
+                budgetBurstBytes: Int = 512 * 1024) {
         self.windowMs = windowMs
         self.linesPerWindow = linesPerWindow
         self.budgetBytesPerSecond = budgetBytesPerSecond
@@ -51,14 +55,15 @@ public struct LogRateLimiter {
         budget = budgetBurstBytes
     }
 
-    /// Whether an occurrence of `kind` at `now` is written in full. `bytes` (the line's size) is
-    /// asked only when the window still has room, so a suppressed message is never formatted.
-    /// Call `endedWindows(now:)` first: an ended window's summary comes out there.
-    public mutating func admit(kind: String, cid: String, now: Int64, bytes: () -> Int) -> Bool {
+    /// Whether an occurrence of `kind` at `now` is written in full: at most `maxLines` a window
+    /// (nil: `linesPerWindow`), within the byte budget. `bytes` (the line's size) is asked only
+    /// when the window still has room, so a suppressed message is never formatted. Call
+    /// `endedWindows(now:)` first: an ended window's summary comes out there.
+    public mutating func admit(kind: String, cid: String, now: Int64, maxLines: Int? = nil, bytes: () -> Int) -> Bool {
         refill(now: now)
         var w = windows[kind] ?? Window(startMs: now)
         defer { windows[kind] = w }
-        if w.written < linesPerWindow {
+        if w.written < maxLines ?? linesPerWindow {
             let size = bytes()
             if size <= budget {
                 budget -= size

@@ -79,5 +79,58 @@ final class LogFloodTests: XCTestCase {
         XCTAssertGreaterThan(reader.bytes - readAtTen, 100_000, "the reading player still receives media")
         XCTAssertTrue(pub.isRunning, "the publisher is not disturbed")
     }
+
+    /// A client that opens and closes connections as fast as it can (each one logs its accept
+    /// and its close): after the saved burst the log grows at the budget's pace.
+    func testConnectionChurnCannotFloodTheLog() throws {
+        let srs = try SRSProcess(config: SRSProcess.basicConfig)
+        defer { srs.stop() }
+        try srs.waitListening()
+        let startSize = logSize(srs)
+        let churn = ConnectionChurn(port: srs.rtmpPort)
+        defer { churn.stop() }
+        usleep(10_000_000)
+        let atTen = logSize(srs)
+        usleep(5_000_000)
+        let atFifteen = logSize(srs)
+        churn.stop()
+        let n = churn.connections
+        print("\(n) connections in 15 s; log grew \(atTen - startSize) bytes in 10 s, then \(atFifteen - atTen) in 5 s")
+        XCTAssertGreaterThan(n, 2000, "the churn ran")
+        // The saved burst (512 KiB) may go in the first seconds; then 6 KiB a second and summaries.
+        XCTAssertLessThan(atFifteen - startSize, 1_000_000)
+        XCTAssertLessThan(atFifteen - atTen, 60_000, "5 s at the budget's pace")
+        XCTAssertNotNil(srs.log.range(of: #"rtmp client closed: \d+ more in \d+s"#, options: .regularExpression), "a summary counts the rest")
+        XCTAssertTrue(srs.process.isRunning)
+        XCTAssertTrue(try RTMPRawSession.run(port: srs.rtmpPort, app: "live", stream: "after").contains("NetStream.Publish.Start"))
+    }
 }
 
+
+/// Opens and closes RTMP connections (each with a few handshake bytes) as fast as it can, on its
+/// own thread, until stopped.
+final class ConnectionChurn: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    private var finished = false
+    private var count = 0
+
+    init(port: Int) {
+        Thread { [self] in
+            while lock.withLock({ running }) {
+                guard let fd = try? RawClient.connect(port: port) else { continue }
+                RawClient.send(fd, [3, 1, 2, 3])
+                close(fd)
+                lock.withLock { count += 1 }
+            }
+            lock.withLock { finished = true }
+        }.start()
+    }
+
+    var connections: Int { lock.withLock { count } }
+
+    func stop() {
+        lock.withLock { running = false }
+        _ = Processes.wait(timeout: 5) { lock.withLock { finished } }
+    }
+}

@@ -149,7 +149,7 @@ final class HTTPAPI {
             if here || server.siblings.owner(of: "\(v.name)/\(app)/\(stream)") != nil {
                 origin = ClustersAnswer.origin(listen: listen, coworker: coworker, vhost: v.name, api: server.config.httpAPI.listen,
                                                httpPort: server.config.httpServer.enabled ? server.config.httpServer.listen.port : nil)
-                Log.trace("Redirect vhost=\(v.name), path=\(app)/\(stream) to ip=\(origin["ip"]?.stringValue ?? ""), port=\(listen.port), api=\(origin["api"]?.stringValue ?? "")")
+                Log.traceClient("origin cluster redirect", "Redirect vhost=\(v.name), path=\(app)/\(stream) to ip=\(origin["ip"]?.stringValue ?? ""), port=\(listen.port), api=\(origin["api"]?.stringValue ?? "")")
             }
         }
         return ClustersAnswer.answer(ip: ip, vhost: vhost, app: app, stream: stream, origin: origin)

@@ -222,7 +222,7 @@ final class ClusterService {
         s.onReady = { [weak self, weak s] in
             self?.tokenChecks.removeValue(forKey: key)
             s?.close()
-            Log.trace("edge token auth ok, tcUrl=\(upstream.clientTcUrl ?? "")", cid: cid)
+            Log.traceClient("edge token auth ok", "edge token auth ok, tcUrl=\(upstream.clientTcUrl ?? "")", cid: cid)
             done(nil)
         }
         s.onClose = { [weak self] e in

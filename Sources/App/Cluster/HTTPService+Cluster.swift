@@ -18,7 +18,7 @@ extension HTTPService {
                 return .response(r)
             }
             let source = server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
-            Log.trace("flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
+            Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
             c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                                   hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
             let upstream = UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster)
@@ -38,7 +38,7 @@ extension HTTPService {
             }
             let host = origin.ip.contains(":") ? "[\(origin.ip)]" : origin.ip
             let location = "http://\(host):\(port)\(req.target)"
-            Log.trace("flv: redirect \(vhost.name)/\(app)/\(stream) to \(location)", cid: c.cid)
+            Log.traceClient("flv: redirect", "flv: redirect \(vhost.name)/\(app)/\(stream) to \(location)", cid: c.cid)
             c.finish(.redirect(location), to: req)
         }
         return .deferred

@@ -44,7 +44,7 @@ final class OriginDiscovery {
                     case .success(let (head, body)):
                         if head.status == 200, let origin = ClustersAnswer.parse(body) {
                             answered = true
-                            Log.trace("http: cluster redirect \(origin.ip):\(origin.port) ok, url=http://\(coworker)\(target), response=\(String(decoding: body.prefix(512), as: UTF8.self))", cid: cid)
+                            Log.traceClient("origin cluster redirect", "http: cluster redirect \(origin.ip):\(origin.port) ok, url=http://\(coworker)\(target), response=\(String(decoding: body.prefix(512), as: UTF8.self))", cid: cid)
                             done(origin)
                             return
                         }

@@ -87,7 +87,7 @@ extension RTMPConnection {
                 return
             }
             let url = ClusterService.redirectURL(origin, request: r)
-            Log.trace("rtmp: redirect in cluster, from=\(r.host):\(r.port), target=\(origin.ip):\(origin.port), rurl=\(url)", cid: self.cid)
+            Log.traceClient("rtmp: redirect in cluster", "rtmp: redirect in cluster, from=\(r.host):\(r.port), target=\(origin.ip):\(origin.port), rurl=\(url)", cid: self.cid)
             self.send(RTMPRedirect.status(url: url))
             // SRS waits up to 3 s for the client to answer, then closes; a client that follows
             // the redirect closes first.
@@ -131,7 +131,7 @@ extension RTMPConnection {
         }
         f.onBackpressure = { [weak self] paused in self?.socket.setReadPaused(paused) }
         sendPublishStart()
-        Log.trace("\(fmle ? "FMLE" : "flash") start publish stream \(source.key) through edge, tcUrl=\(request.tcUrl)", cid: cid)
+        Log.traceClient("start publish stream", "\(fmle ? "FMLE" : "flash") start publish stream \(source.key) through edge, tcUrl=\(request.tcUrl)", cid: cid)
         return true
     }
 

@@ -62,7 +62,7 @@ final class EdgeForwarder {
 
     /// Enters SRS's publish state and connects upstream.
     func start() {
-        Log.trace("edge change from \(PlayEdge.State.initial.rawValue) to state \(PlayEdge.State.publish.rawValue) (push).", cid: cid)
+        Log.traceClient("edge push", "edge change from \(PlayEdge.State.initial.rawValue) to state \(PlayEdge.State.publish.rawValue) (push).", cid: cid)
         endpoints { [weak self] list in
             guard let self, !self.stopped else { return }
             guard !list.isEmpty else {
@@ -112,7 +112,7 @@ final class EdgeForwarder {
 
     private func ready(_ s: RTMPClientSession) {
         forwarding = true
-        Log.trace("edge-fwr publish url \(s.tcUrl)/\(request.streamName), stream=\(request.stream) to \(s.endpoint)", cid: cid)
+        Log.traceClient("edge push", "edge-fwr publish url \(s.tcUrl)/\(request.streamName), stream=\(request.stream) to \(s.endpoint)", cid: cid)
         let pending = queue
         queue.removeAll()
         queuedBytes = 0
@@ -161,6 +161,6 @@ final class EdgeForwarder {
         queue.removeAll()
         onFailure = nil
         onBackpressure = nil
-        Log.trace("edge change from \(PlayEdge.State.publish.rawValue) to state \(PlayEdge.State.initial.rawValue) (init).", cid: cid)
+        Log.traceClient("edge push", "edge change from \(PlayEdge.State.publish.rawValue) to state \(PlayEdge.State.initial.rawValue) (init).", cid: cid)
     }
 }

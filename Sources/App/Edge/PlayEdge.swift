@@ -24,7 +24,7 @@ final class PlayEdge {
         ingester.onStateChange = { [weak self] s in
             guard let self, s == .ingesting, self.state == .play else { return }
             self.state = .ingestConnected
-            Log.trace("edge change from \(State.play.rawValue) to state \(State.ingestConnected.rawValue) (pull).", cid: ingester.cid)
+            Log.traceClient("edge pull", "edge change from \(State.play.rawValue) to state \(State.ingestConnected.rawValue) (pull).", cid: ingester.cid)
         }
     }
 
@@ -41,7 +41,7 @@ final class PlayEdge {
             return false
         }
         state = .play
-        Log.trace("edge pull \(source.key) started for the first player", cid: ingester.cid)
+        Log.traceClient("edge pull", "edge pull \(source.key) started for the first player", cid: ingester.cid)
         return true
     }
 
@@ -52,7 +52,7 @@ final class PlayEdge {
         state = .ingestStopping
         ingester.stop()
         state = .initial
-        Log.trace("edge change from \(previous.rawValue) to \(State.ingestStopping.rawValue) then \(state.rawValue) (init).", cid: ingester.cid)
+        Log.traceClient("edge pull", "edge change from \(previous.rawValue) to \(State.ingestStopping.rawValue) then \(state.rawValue) (init).", cid: ingester.cid)
         onStopped?()
     }
 }

@@ -160,7 +160,7 @@ public final class StreamIngester {
         session = s
         s.onReady = { [weak self, weak s] in
             guard let self, let s, self.session === s else { return }
-            Log.trace("edge-pull publish url \(s.tcUrl)/\(self.request.streamName), stream=\(self.request.stream) as \(self.source.key)", cid: self.cid)
+            Log.traceClient("edge pull", "edge-pull publish url \(s.tcUrl)/\(self.request.streamName), stream=\(self.request.stream) as \(self.source.key)", cid: self.cid)
             self.setState(.ingesting)
         }
         s.onMessage = { [weak self, weak s] m in
@@ -203,7 +203,7 @@ public final class StreamIngester {
                 self.nextAttempt()
             }
         } else {
-            Log.trace("ingest \(request.key): retry in \(delay)ms (failure streak \(options.policy.failureStreak))", cid: cid)
+            Log.traceClient("edge pull", "ingest \(request.key): retry in \(delay)ms (failure streak \(options.policy.failureStreak))", cid: cid)
             retryTimer = loop.schedule(afterMs: delay) { [weak self] in self?.nextAttempt() }
         }
     }

@@ -192,7 +192,7 @@ final class HLSWriter: LiveConsumer {
     /// hls_dispose: the stream stayed unpublished; remove its playlist and segments.
     private func dispose() {
         disposeTimer = nil
-        Log.trace("hls: dispose \(vhost)/\(app)/\(stream): remove \(window.files.count) segments and \(playlistPath ?? "no playlist")")
+        Log.traceClient("hls: dispose", "hls: dispose \(vhost)/\(app)/\(stream): remove \(window.files.count) segments and \(playlistPath ?? "no playlist")")
         for f in window.files { FileSystem.remove(f) }
         if let playlistPath { FileSystem.remove(playlistPath) }
         window = HLSWindow(windowSeconds: config.window)

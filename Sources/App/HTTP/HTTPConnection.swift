@@ -105,7 +105,7 @@ final class HTTPConnection: ServerConnection {
 
     private func dispatch(_ h: HTTPRequestHead) {
         lastRequest = h
-        Log.info("HTTP \(h.method) \(h.target)", cid: cid)
+        Log.infoClient("HTTP request", "HTTP \(h.method) \(h.target)", cid: cid)
         waiting = true
         if let r = server.http.route(h, body: body, connection: self) { finish(r, to: h) }
     }

@@ -29,7 +29,7 @@ final class HTTPFLVPlayer: LiveConsumer {
     /// SRS ends HTTP-FLV responses when the publisher leaves, so players reconnect.
     func sourceUnpublished() {
         guard !socket.closed else { return }
-        Log.trace("flv: stream \(source.key) unpublished, end response", cid: connection.cid)
+        Log.traceClient("flv: stream unpublished", "flv: stream \(source.key) unpublished, end response", cid: connection.cid)
         socket.send(HTTPChunked.last)
         socket.closeWhenFlushed()
     }

@@ -64,7 +64,7 @@ final class HTTPService {
             return .response(r)
         }
         let source = local ?? server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
-        Log.trace("flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
+        Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
         c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                               hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
         server.relays.playerJoined(source)

@@ -44,7 +44,7 @@ public final class SourceManager {
         for (key, s) in sources where s.isIdle && now - s.lastActiveMs >= idleTimeoutMs {
             sources.removeValue(forKey: key)
             released += 1
-            Log.trace("Live: cleanup die source, id=[\(s.id)], url=\(key), total=\(sources.count)")
+            Log.traceClient("Live: cleanup die source", "Live: cleanup die source, id=[\(s.id)], url=\(key), total=\(sources.count)")
         }
         return released
     }

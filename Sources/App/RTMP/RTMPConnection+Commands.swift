@@ -58,7 +58,7 @@ extension RTMPConnection {
         request.pageUrl = obj["pageUrl"]?.stringValue ?? ""
         request.swfUrl = obj["swfUrl"]?.stringValue ?? ""
         request.objectEncoding = obj["objectEncoding"]?.numberValue ?? 0
-        Log.trace("connect app, tcUrl=\(tcUrl), pageUrl=\(request.pageUrl), swfUrl=\(request.swfUrl), schema=\(request.schema), vhost=\(request.vhost), port=\(request.port), app=\(request.app), args=\(request.param.isEmpty ? "null" : request.param)")
+        Log.traceClient("connect app", "connect app, tcUrl=\(tcUrl), pageUrl=\(request.pageUrl), swfUrl=\(request.swfUrl), schema=\(request.schema), vhost=\(request.vhost), port=\(request.port), app=\(request.app), args=\(request.param.isEmpty ? "null" : request.param)")
         if let bad = request.nameRefusal {
             rejectConnect(cmd, "\(bad)")
             return
@@ -144,7 +144,7 @@ extension RTMPConnection {
         source.tcUrl = request.tcUrl
         lastMediaMs = server.loop.now
         sendPublishStart()
-        Log.trace("\(fmle ? "FMLE" : "flash") start publish stream \(source.key), tcUrl=\(request.tcUrl)", cid: cid)
+        Log.traceClient("start publish stream", "\(fmle ? "FMLE" : "flash") start publish stream \(source.key), tcUrl=\(request.tcUrl)", cid: cid)
         server.streamPublished(source)
     }
 
@@ -178,7 +178,7 @@ extension RTMPConnection {
         // A sibling worker's relay pull is served as it is: no redirect, no pull of its own.
         if !isInternal, let v = vhost, redirectPlayIfElsewhere(source: source, vhost: v) { return }
         role = .player(source)
-        Log.trace("start play stream \(source.key), published=\(source.isPublished), consumers=\(source.consumerCount + 1)", cid: cid)
+        Log.traceClient("start play stream", "start play stream \(source.key), published=\(source.isPublished), consumers=\(source.consumerCount + 1)", cid: cid)
         source.addConsumer(self, now: server.loop.now)
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
         output?.flush()

@@ -17,7 +17,7 @@ extension RTMPConnection: LiveConsumer {
         if forwardEdgePublish(m) { return }
         guard case .publisher(let source) = role else { return }
         guard let meta = MediaMessage.playerMetadata(m) else { return }
-        Log.trace("got metadata from publisher of \(source.key)", cid: cid)
+        Log.traceRepeated("got metadata", "got metadata from publisher of \(source.key)", cid: cid)
         source.onMessage(MediaMessage(type: RTMPMessageType.amf0Data, timestamp: m.timestamp, payload: meta))
     }
 

@@ -112,7 +112,7 @@ public final class RTMPConnection: ServerConnection {
             let (s0s1s2, complex) = try RTMPHandshake.serverResponse(
                 c0c1: c0c1, time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &ProcessRandom.generator)
             socket.send(s0s1s2)
-            Log.info("\(complex ? "complex" : "simple") handshake with \(socket.peerIP):\(socket.peerPort)")
+            Log.infoClient("handshake", "\(complex ? "complex" : "simple") handshake with \(socket.peerIP):\(socket.peerPort)")
             handshakeBytes.removeFirst(RTMPHandshake.c0c1Size)
             phase = .c2
         }
@@ -186,7 +186,7 @@ public final class RTMPConnection: ServerConnection {
         Log.cid = cid
         clusterConnectionClosed()
         leaveRole()
-        Log.trace("rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
+        Log.traceClient("rtmp client closed", "rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
         server.remove(self)
     }
 
@@ -194,12 +194,12 @@ public final class RTMPConnection: ServerConnection {
         switch role {
         case .publisher(let s):
             s.unpublish(now: server.loop.now)
-            Log.trace("unpublish stream \(s.key)", cid: cid)
+            Log.traceClient("unpublish stream", "unpublish stream \(s.key)", cid: cid)
             server.streamUnpublished(s)
         case .player(let s):
             s.removeConsumer(self, now: server.loop.now)
         case .edgePublisher(let f):
-            Log.trace("unpublish stream \(f.source.key) through edge", cid: cid)
+            Log.traceClient("unpublish stream", "unpublish stream \(f.source.key) through edge", cid: cid)
             server.cluster.edgePublishEnded(f)
         case .none:
             break

@@ -105,7 +105,7 @@ public final class Server {
             let c = RTMPConnection(socket: socket, server: self, relay: relay)
             connections[c.cid] = c
             if relay { internalConnections += 1 }
-            Log.trace("RTMP client ip=\(ip):\(port), fd=\(fd)\(relay ? ", relay" : "")", cid: c.cid)
+            Log.traceClient("RTMP client", "RTMP client ip=\(ip):\(port), fd=\(fd)\(relay ? ", relay" : "")", cid: c.cid)
         } catch {
             Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
             Glibc.close(fd)
@@ -118,7 +118,7 @@ public final class Server {
             let socket = try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)
             let c = HTTPConnection(socket: socket, server: self, servesAPI: api, servesFiles: files)
             connections[c.cid] = c
-            Log.info("HTTP client ip=\(ip):\(port), fd=\(fd)", cid: c.cid)
+            Log.infoClient("HTTP client", "HTTP client ip=\(ip):\(port), fd=\(fd)", cid: c.cid)
         } catch {
             Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
             Glibc.close(fd)

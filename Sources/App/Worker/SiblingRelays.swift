@@ -35,7 +35,7 @@ final class SiblingRelays {
     /// it ends with its players, or when the worker is gone.
     func streamsChanged() {
         for (key, pull) in pulls where !pull.edge && server.siblings.owner(of: key) != pull.owner {
-            Log.trace("relay: \(key) left worker \(pull.owner.worker), stop pulling")
+            Log.traceClient("relay", "relay: \(key) left worker \(pull.owner.worker), stop pulling")
             stop(key)
         }
         for s in Array(server.sources.sources.values) where s.consumerCount > 0 { playerJoined(s) }
@@ -66,10 +66,10 @@ final class SiblingRelays {
         }
         pulls[key] = (ingester, owner, edge)
         source.onLastConsumerLeft = { [weak self] in
-            Log.trace("relay: \(key) has no player left, stop pulling")
+            Log.traceClient("relay", "relay: \(key) has no player left, stop pulling")
             self?.stop(key)
         }
-        Log.trace("relay: pull \(key) from worker \(owner.worker) (\(owner.relay))", cid: ingester.cid)
+        Log.traceClient("relay", "relay: pull \(key) from worker \(owner.worker) (\(owner.relay))", cid: ingester.cid)
         return true
     }
 
