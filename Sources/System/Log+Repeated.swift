@@ -50,6 +50,10 @@ extension Log {
         if written { write(lvl, { text }, cid) }
     }
 
+    /// For one of `workers` processes writing the same log: takes its share of the budget, so
+    /// that together they stay under the bound.
+    public static func shareClientBudget(among workers: Int) { limiter.share(among: workers) }
+
     /// Writes the summaries of the windows that ended; call it about once a second so the
     /// count of a burst that stopped comes out too.
     public static func flushRepeated() { flushRepeated(now: Clock.monotonicMs()) }

@@ -15,7 +15,8 @@
 ///
 /// Bound with the defaults: full lines ≤ 6 KiB/s (369 KB a minute) after a saved burst of at most
 /// 512 KiB (a thousand players joining at once log about 410 KB), plus one summary of ~130 bytes
-/// per kind (about 40 kinds) every 5 s (≤ 63 KB a minute): under 1 MB in any minute.
+/// per kind (about 40 kinds) every 5 s (≤ 63 KB a minute): under 1 MB in any minute. Workers
+/// writing one log share the budget (`share(among:)`); the summaries are per worker.
 public struct LogRateLimiter {
     public var windowMs: Int64
     public var linesPerWindow: Int
@@ -46,8 +47,12 @@ public struct LogRateLimiter {
     private var budget: Int
     private var budgetRefilledMs: Int64?
 
-    public init(windowMs: Int64 = 5000, linesPerWindow: Int = 5, budgetBytesPerSecond: Int = 6 * 1024,
-                budgetBurstBytes: Int = 512 * 1024) {
+    /// The whole log's byte budget: per second, and saved for bursts.
+    public static let logBytesPerSecond = 6 * 1024
+    public static let logBurstBytes = 512 * 1024
+
+    public init(windowMs: Int64 = 5000, linesPerWindow: Int = 5, budgetBytesPerSecond: Int = logBytesPerSecond,
+                budgetBurstBytes: Int = logBurstBytes) {
         self.windowMs = windowMs
         self.linesPerWindow = linesPerWindow
         self.budgetBytesPerSecond = budgetBytesPerSecond
@@ -88,6 +93,15 @@ public struct LogRateLimiter {
             }
         }
         return out.sorted { $0.spanMs > $1.spanMs }
+    }
+
+    /// Takes a `1/count` share of the whole log's budget, for one of `count` processes that
+    /// write the same log (the workers).
+    public mutating func share(among count: Int) {
+        let n = max(1, count)
+        budgetBytesPerSecond = Self.logBytesPerSecond / n
+        budgetBurstBytes = Self.logBurstBytes / n
+        budget = min(budget, budgetBurstBytes)
     }
 
     /// Kinds with an open window (bounded by the code's kinds of warnings).

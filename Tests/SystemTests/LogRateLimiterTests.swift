@@ -83,6 +83,19 @@ final class LogRateLimiterTests: XCTestCase {
         XCTAssertEqual(l.endedWindows(now: 20_000).first { $0.kind == "rtmp client closed" }?.count, 100_000 - written)
     }
 
+    /// Workers that write one log share the budget: together they stay under the bound.
+    func testWorkersShareTheBudget() {
+        var l = LogRateLimiter()
+        l.share(among: 2)
+        XCTAssertEqual(l.budgetBytesPerSecond, LogRateLimiter.logBytesPerSecond / 2)
+        XCTAssertEqual(l.budgetBurstBytes, LogRateLimiter.logBurstBytes / 2)
+        var written = 0
+        for _ in 0..<10_000 where l.admit(kind: "k", cid: "", now: 0, maxLines: .max, bytes: { 1024 }) { written += 1 }
+        XCTAssertEqual(written, 256, "half of the 512 KiB burst")
+        l.share(among: 0)
+        XCTAssertEqual(l.budgetBurstBytes, LogRateLimiter.logBurstBytes, "at least one worker")
+    }
+
     /// The bound: whatever clients do, the lines they cause grow the log by less than
     /// 1 MB a minute. Simulated: 15 kinds of warnings, each 1000 occurrences a second, lines of
     /// 300 bytes (and one kind of 8 KiB lines), plus 10 000 connection lines a second, for 10

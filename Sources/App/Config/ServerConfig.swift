@@ -10,6 +10,14 @@ public struct ServerConfig: Equatable, Sendable {
         case count(Int)
         /// One per CPU this process may use (cgroup quota honoured).
         case auto
+
+        /// How many workers this means here.
+        public var resolved: Int {
+            switch self {
+            case .count(let n): return max(1, n)
+            case .auto: return CPUBudget.current
+            }
+        }
     }
 
     /// RTMP listeners (`listen 1935;`).

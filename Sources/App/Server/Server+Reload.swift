@@ -23,6 +23,7 @@ extension Server {
             do { try open(l) } catch { Log.error("reload: listen at \(l.address) failed: \(error)") }
         }
         do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
+        if new.workerProcesses != old.workerProcesses { Log.shareClientBudget(among: new.workerProcesses.resolved) }
         sources.applyPlayConfig()
         for s in Array(sources.sources.values) {
             guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal else { continue }

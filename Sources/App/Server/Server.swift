@@ -69,6 +69,8 @@ public final class Server {
 
     /// Starts serving on listening fds (passed by the master).
     public func start(listeners: [Listener]) throws {
+        // The workers write one log: each takes its share of the budget for client lines.
+        Log.shareClientBudget(among: config.workerProcesses.resolved)
         for l in listeners { try open(l) }
         ticker = loop.repeating(everyMs: 1000) { [unowned self] in self.tick() }
     }
