@@ -15,7 +15,8 @@ int csys_socketpair(int fds[2]) {
     return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds);
 }
 
-int csys_spawn(const char *path, char *const argv[], char *const envp[], int channel_fd, pid_t *pid) {
+int csys_spawn(const char *path, char *const argv[], char *const envp[], int channel_fd,
+               const int *blocked, int nblocked, pid_t *pid) {
     // dup2(3, 3) would keep CLOEXEC: make sure the source fd is another number.
     int src = channel_fd;
     int moved = -1;
@@ -31,10 +32,11 @@ int csys_spawn(const char *path, char *const argv[], char *const envp[], int cha
     posix_spawn_file_actions_adddup2(&actions, src, 3);
     // Nothing else we hold reaches the worker, not even fds our parent leaked to us.
     posix_spawn_file_actions_addclosefrom_np(&actions, 4);
-    sigset_t none, all;
-    sigemptyset(&none);
+    sigset_t mask, all;
+    sigemptyset(&mask);
+    for (int i = 0; i < nblocked; i++) sigaddset(&mask, blocked[i]);
     sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigmask(&attr, &mask);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     int rc = posix_spawn(pid, path, &actions, &attr, argv, envp);

@@ -143,7 +143,8 @@ public final class Master {
         env[WorkerRunner.environmentKey] = "\(generation)"
         let pid: pid_t
         do {
-            pid = try Spawn.process(path: path ?? executable, arguments: arguments, environment: env, channelFD: theirs)
+            pid = try Spawn.process(path: path ?? executable, arguments: arguments, environment: env, channelFD: theirs,
+                                    blockedSignals: WorkerRunner.signals)
         } catch {
             Glibc.close(mine)
             Glibc.close(theirs)

@@ -4,10 +4,14 @@ import Glibc
 /// Starting and reaping child processes (the master's workers).
 public enum Spawn {
     /// Starts `path` with `arguments` (argv[0] included) and `environment`; the child gets
-    /// `channelFD` as fd 3, an empty signal mask and default signal handlers. Every other fd of ours
-    /// is CLOEXEC, so nothing else leaks into the child. Returns the child's pid.
+    /// `channelFD` as fd 3, default signal handlers and a signal mask of `blockedSignals` only.
+    /// Every other fd of ours is CLOEXEC, so nothing else leaks into the child. Returns the
+    /// child's pid.
+    ///
+    /// A child that reads its signals from a signalfd is started with them blocked: one sent
+    /// before it set up the signalfd then waits for it instead of killing it by default action.
     public static func process(path: String, arguments: [String], environment: [String: String],
-                               channelFD: Int32) throws -> pid_t {
+                               channelFD: Int32, blockedSignals: [Int32] = []) throws -> pid_t {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -17,7 +21,9 @@ public enum Spawn {
         var pid: pid_t = 0
         let rc = argv.withUnsafeBufferPointer { a in
             envp.withUnsafeBufferPointer { e in
-                csys_spawn(path, a.baseAddress, e.baseAddress, channelFD, &pid)
+                blockedSignals.withUnsafeBufferPointer { b in
+                    csys_spawn(path, a.baseAddress, e.baseAddress, channelFD, b.baseAddress, Int32(b.count), &pid)
+                }
             }
         }
         if rc != 0 { throw SystemError("posix_spawn", errno: rc, context: path) }

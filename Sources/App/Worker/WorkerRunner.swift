@@ -9,6 +9,9 @@ public final class WorkerRunner {
     /// The environment variable that makes `srs` a worker (set by the master).
     public static let environmentKey = "SWIFTSRS_WORKER"
     static let channelFD: Int32 = 3
+    /// The signals a worker reads from its signalfd; the master starts workers with them blocked
+    /// so one that arrives during start-up waits for the worker instead of killing it.
+    public static let signals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH]
 
     private let loop: EventLoop
     private let channel: MessageChannel
@@ -50,7 +53,7 @@ public final class WorkerRunner {
             Log.warn("master is gone, gracefully quit")
             gracefulQuit()
         }
-        signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH], loop: loop) { [unowned self] sig in
+        signals = try SignalSource(signals: Self.signals, loop: loop) { [unowned self] sig in
             self.signal(sig)
         }
     }

@@ -13,7 +13,8 @@ int csys_socketpair(int fds[2]);
 /// posix_spawn of `path` with `argv`/`envp` (NULL-terminated): the child gets an empty signal mask,
 /// default signal dispositions, `channel_fd` as fd 3, and no other fd above 2 (not even ones our
 /// parent leaked to us). Returns 0 and sets *pid, or an errno value.
-int csys_spawn(const char *path, char *const argv[], char *const envp[], int channel_fd, pid_t *pid);
+int csys_spawn(const char *path, char *const argv[], char *const envp[], int channel_fd,
+               const int *blocked, int nblocked, pid_t *pid);
 
 /// sendmsg of `len` bytes with `nfds` descriptors attached (SCM_RIGHTS). Returns bytes sent or -1.
 ssize_t csys_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);

@@ -20,31 +20,47 @@ enum SRSBinary {
     }
 }
 
-/// Free TCP ports on loopback, handed out once each per test run.
+/// Free TCP ports, handed out once each per test run. They are taken below the kernel's
+/// ephemeral range (ip_local_port_range), so no client connection (ours, ffmpeg's, a parallel
+/// test run's) can be given the port between our pick and the server's bind. A port counts as
+/// free when it can be bound on 0.0.0.0, where the servers listen.
 enum FreePort {
     nonisolated(unsafe) private static var used = Set<Int>()
+    nonisolated(unsafe) private static var random = SystemRandomNumberGenerator()
     private static let lock = NSLock()
 
     static func next() -> Int {
         lock.lock()
         defer { lock.unlock() }
-        for _ in 0..<100 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = 0
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-            close(fd)
-            let port = Int(UInt16(bigEndian: addr.sin_port))
-            if port > 0 && !used.contains(port) {
+        let low = 10_000
+        let high = max(low + 1000, ephemeralStart)
+        for _ in 0..<1000 {
+            let port = Int.random(in: low..<high, using: &random)
+            if !used.contains(port) && canBind(port) {
                 used.insert(port)
                 return port
             }
         }
         return 0
+    }
+
+    /// The first port the kernel hands out to outgoing connections.
+    private static var ephemeralStart: Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32768
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = INADDR_ANY
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }
 
