@@ -27,10 +27,18 @@ public enum FileSystem {
     }
 
     /// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync-free, then
-    /// rename(2), so a reader (nginx serving HLS) never sees a partial file.
+    /// rename(2), so a reader (nginx serving HLS) never sees a partial file. On any failure the
+    /// temp file is removed and `path` is left as it was.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
         let tmp = path + ".tmp"
-        try writeFile(tmp, bytes, mode: mode)
+        do {
+            try writeFile(tmp, bytes, mode: mode)
+        } catch {
+            // A short write (ENOSPC, EDQUOT, EIO) leaves a partial temp file that would hold the
+            // space it took, and no later write would reuse it while the fault lasts.
+            unlink(tmp)
+            throw error
+        }
         if rename(tmp, path) != 0 {
             let e = SystemError("rename", context: "\(tmp) -> \(path)")
             unlink(tmp)
@@ -38,20 +46,24 @@ public enum FileSystem {
         }
     }
 
-    /// Writes (truncates) a file.
+    /// Writes (truncates) a file. A failure may leave a partial file (see `writeAtomically`).
     public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         if fd < 0 { throw SystemError("open", context: path) }
-        defer { close(fd) }
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SystemError("write", context: path)
+                let e = SystemError("write", context: path)
+                close(fd)
+                throw e
             }
             off += n
         }
+        // Some file systems (NFS, quotas) report a failed write-back only here. On Linux the fd
+        // is released even when close fails with EINTR, so it is never retried.
+        if close(fd) != 0 && errno != EINTR { throw SystemError("close", context: path) }
     }
 
     /// mkdir -p.
