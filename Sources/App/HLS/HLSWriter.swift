@@ -6,12 +6,18 @@ import System
 /// and a sliding-window m3u8, both written atomically (temp file + rename) so a reader on the same
 /// volume (nginx) never sees a partial file. Survives republish (sequence continues, with a
 /// discontinuity) and removes its files `hls_dispose` seconds after the stream ends.
+///
+/// A failed write (disk full...) never reaches the stream's other consumers: the segment is
+/// dropped, the playlist keeps only segments that were written, and the writer goes on by itself
+/// when the disk takes writes again, the first segment after the gap marked as a discontinuity.
+/// Each episode is logged when it starts and when it ends (see `HLSWriteFault`).
 final class HLSWriter: LiveConsumer {
     let vhost: String
     let app: String
     let stream: String
     private(set) var config: HLSConfig
     private let loop: EventLoop
+    private let storage: HLSStorage
 
     private var muxer: TSMuxer?
     private var avc: AVCDecoderConfig?
@@ -25,17 +31,23 @@ final class HLSWriter: LiveConsumer {
     private var discontinuity = true
     private var disposeTimer: TimerID?
     private var warnedCodec = false
+    private var fault = HLSWriteFault()
+    /// Failed writes of segments and playlists since this writer started.
+    private(set) var writeErrors: UInt64 = 0
+    /// Called on each failed write (the server's total for the API).
+    var onWriteError: (() -> Void)?
     /// Called after hls_dispose removed the files (the owner forgets this writer).
     var onDisposed: (() -> Void)?
     /// A segment that never sees a keyframe is cut anyway past this many bytes.
     static let maxSegmentBytes = 64 * 1024 * 1024
 
-    init(vhost: String, app: String, stream: String, config: HLSConfig, loop: EventLoop) {
+    init(vhost: String, app: String, stream: String, config: HLSConfig, loop: EventLoop, storage: HLSStorage = .disk) {
         self.vhost = vhost
         self.app = app
         self.stream = stream
         self.config = config
         self.loop = loop
+        self.storage = storage
         window = HLSWindow(windowSeconds: config.window)
     }
 
@@ -147,7 +159,6 @@ final class HLSWriter: LiveConsumer {
         segment = []
         let duration = Double(max(0, segmentLastMs - start)) / 1000
         let seq = nextSequence
-        nextSequence += 1
         let t = Clock.localTime(Clock.wallMs())
         let tsRelative = HLSPathTemplate.render(template: config.tsFile, vhost: vhost, app: app, stream: stream, seq: seq,
                                                 timestampMs: Clock.wallMs(), year: t.year, month: t.month, day: t.day,
@@ -155,19 +166,38 @@ final class HLSWriter: LiveConsumer {
                                                 duration: duration)
         guard let tsPath = HLSPathTemplate.file(root: config.path, tsRelative) else { return }
         do {
-            try FileSystem.makeDirectories(FileSystem.dirname(tsPath))
-            try FileSystem.writeAtomically(tsPath, bytes)
+            try storage.makeDirectories(FileSystem.dirname(tsPath))
+            try storage.writeAtomically(tsPath, bytes)
         } catch {
-            Log.warn("hls: write \(tsPath) failed: \(error)")
+            // The segment is lost. Its sequence number goes to the next one (a playlist numbers
+            // its segments without gaps), which is a discontinuity: its timestamps jump.
+            writeFailed(tsPath, error, segmentMissed: true)
+            discontinuity = true
             return
         }
+        nextSequence += 1
         let uri = config.entryPrefix + relative(tsRelative, toDirectoryOf: m3u8Relative)
         let removed = window.append(M3U8Segment(uri: uri, duration: duration, discontinuity: discontinuity, sequence: seq),
                                     file: tsPath)
         discontinuity = false
         if config.cleanup { for f in removed { FileSystem.remove(f) } }
-        writePlaylist()
+        let listed = writePlaylist()
         Log.info("hls: segment \(tsPath) seq=\(seq) duration=\(duration)s")
+        if listed, let s = fault.succeeded(nowMs: loop.now) {
+            Log.trace("hls: \(vhost)/\(app)/\(stream) writes again after \(M3U8.formatSeconds(Double(s.durationMs) / 1000)) s: "
+                      + "failed writes=\(s.failures), missed segments=\(s.missedSegments)"
+                      + (s.missedSegments > 0 ? ", the playlist marks the gap with a discontinuity" : ""))
+        }
+    }
+
+    /// Counts a failed write; logs it only when it starts a fault episode.
+    private func writeFailed(_ path: String, _ error: Error, segmentMissed: Bool) {
+        writeErrors += 1
+        onWriteError?()
+        guard fault.failed(segmentMissed: segmentMissed, nowMs: loop.now) else { return }
+        Log.warn("hls: write \(path) failed: \(error); \(vhost)/\(app)/\(stream) "
+                 + (segmentMissed ? "drops its segments" : "keeps its old playlist")
+                 + " until a write succeeds (further failures are counted, not logged)")
     }
 
     private var m3u8Relative: String {
@@ -177,15 +207,19 @@ final class HLSWriter: LiveConsumer {
 
     var playlistPath: String? { HLSPathTemplate.file(root: config.path, m3u8Relative) }
 
-    private func writePlaylist() {
-        guard let playlistPath else { return }
+    /// Writes the playlist of the window; false if it failed (the old one stays, and the next
+    /// segment writes it again) or its path was refused (logged where it was).
+    private func writePlaylist() -> Bool {
+        guard let playlistPath else { return false }
         let text = M3U8.mediaPlaylist(segments: window.segments, targetDuration: Int((config.fragment * config.tdRatio).rounded(.up)),
                                       mediaSequence: window.segments.first?.sequence ?? 0)
         do {
-            try FileSystem.makeDirectories(FileSystem.dirname(playlistPath))
-            try FileSystem.writeAtomically(playlistPath, Array(text.utf8))
+            try storage.makeDirectories(FileSystem.dirname(playlistPath))
+            try storage.writeAtomically(playlistPath, Array(text.utf8))
+            return true
         } catch {
-            Log.warn("hls: write \(playlistPath) failed: \(error)")
+            writeFailed(playlistPath, error, segmentMissed: false)
+            return false
         }
     }
 

@@ -183,6 +183,8 @@ public final class Server {
 
     /// HLS writers by stream key; a writer outlives its publish session until hls_dispose.
     private var hlsWriters: [String: HLSWriter] = [:]
+    /// Failed HLS writes (segments, playlists) on this worker, for the API and the exporter.
+    public private(set) var hlsWriteErrorsTotal: UInt64 = 0
 
     /// A client started publishing `s` here: siblings learn of it, and HLS starts if enabled.
     func streamPublished(_ s: LiveSource) {
@@ -203,6 +205,7 @@ public final class Server {
         } else {
             w = HLSWriter(vhost: s.vhost, app: s.app, stream: s.stream, config: vhost.hls, loop: loop)
             w.onDisposed = { [weak self] in self?.hlsWriters.removeValue(forKey: s.key) }
+            w.onWriteError = { [weak self] in self?.hlsWriteErrorsTotal += 1 }
             hlsWriters[s.key] = w
         }
         w.sourcePublished()
