@@ -30,7 +30,7 @@ extension RTMPConnection {
     func startTokenTraverse(_ cmd: RTMPCommand, vhost: VhostConfig) -> Bool {
         guard vhost.cluster.isEdge && vhost.cluster.tokenTraverse else { return false }
         cluster.held = []
-        socket.setReadPaused(true)
+        pauseReading(.tokenTraverse, true)
         server.cluster.checkToken(request: request, vhost: vhost, cid: cid) { [weak self] error in
             guard let self, !self.socket.closed else { return }
             Log.cid = self.cid
@@ -45,7 +45,7 @@ extension RTMPConnection {
             let held = self.cluster.held ?? []
             self.cluster.held = nil
             self.acceptConnect(cmd)
-            self.socket.setReadPaused(false)
+            self.pauseReading(.tokenTraverse, false)
             do {
                 try self.handle(held)
             } catch {
@@ -129,7 +129,7 @@ extension RTMPConnection {
             Log.cid = self.cid
             self.fail("edge publish upstream: \(error)")
         }
-        f.onBackpressure = { [weak self] paused in self?.socket.setReadPaused(paused) }
+        f.onBackpressure = { [weak self] paused in self?.pauseReading(.upstreamBackpressure, paused) }
         sendPublishStart()
         Log.traceClient("start publish stream", "\(fmle ? "FMLE" : "flash") start publish stream \(source.key) through edge, tcUrl=\(request.tcUrl)", cid: cid)
         return true

@@ -32,6 +32,8 @@ public final class RTMPConnection: ServerConnection {
     /// Set once a refusal was answered: the connection closes when it is sent, and what the
     /// client sent after the refused command is ignored.
     private(set) var refused = false
+    /// Why reading is paused now (see `RTMPConnection+ReadPause.swift`).
+    var readPauses: Set<ReadPause> = []
 
     // Player state.
     /// Set once playing: the bounded, merged writes of the stream.
@@ -99,6 +101,7 @@ public final class RTMPConnection: ServerConnection {
                 try handle(try decoder.feed(bytes))
             }
             acknowledgeIfNeeded()
+            pauseReadingWhileAnswersPileUp()
         } catch {
             fail("\(error)")
         }

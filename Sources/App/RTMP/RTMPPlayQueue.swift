@@ -10,7 +10,10 @@ struct PlayQueueMeter {
     let maxDurationMs: UInt32
     let maxBytes: Int
 
-    init(queueLengthSeconds: Double, maxBytes: Int = 16 * 1024 * 1024) {
+    /// The bytes bound of every player's queue.
+    static let defaultMaxBytes = 16 * 1024 * 1024
+
+    init(queueLengthSeconds: Double, maxBytes: Int = defaultMaxBytes) {
         maxDurationMs = UInt32(max(1, queueLengthSeconds) * 1000)
         self.maxBytes = maxBytes
     }
