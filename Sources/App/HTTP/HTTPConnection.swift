@@ -20,6 +20,8 @@ final class HTTPConnection: ServerConnection {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var lastActivityMs: Int64
+    /// A refused request was answered; the connection closes once that answer is out.
+    private var refused = false
     /// Set while an HTTP-FLV response streams: the player registered with its source.
     var flv: HTTPFLVPlayer?
     var lastRequest: HTTPRequestHead?
@@ -74,17 +76,18 @@ final class HTTPConnection: ServerConnection {
         if flv != nil { return }
         do {
             events += try parser.feed(bytes)
-        } catch let e as HTTPParseError {
-            badRequest(e)
-            return
         } catch {
-            badRequest(HTTPParseError(status: 400, "\(error)"))
-            return
+            // `parser.error` keeps it: answered after the requests before it (`processEvents`),
+            // so answers stay in the order of the requests.
         }
         processEvents()
     }
 
     private func badRequest(_ e: HTTPParseError) {
+        // Once only: nested `processEvents` calls (each answer goes on with the next request)
+        // all reach the check for a refused request.
+        guard !refused else { return }
+        refused = true
         Log.warnRepeated("http client bad request", "http client \(socket.peerIP): bad request: \(e)", cid: cid)
         respond(HTTPResponse.text(e.status, "\(HTTPStatus.reason(e.status))\n"), to: nil, close: true)
     }
