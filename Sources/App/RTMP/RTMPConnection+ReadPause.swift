@@ -12,9 +12,11 @@ enum ReadPause: Hashable {
 extension RTMPConnection {
     /// Unsent bytes past which a connection is not read until its output drains: a peer that sends
     /// pings or commands and never reads the answers cannot grow our memory without bound (before
-    /// this bound, a client flooding pings grew a worker by 250 MB in 30 s). A player's queue also
-    /// holds media, up to its own bound, so a player gets that much more.
-    static let maxUnsentControlBytes = 1 << 20
+    /// this bound, a client flooding pings grew a worker by 250 MB in 30 s). Small answers cost
+    /// several times their size in buffers, so the bound is low: what a real client has unread is
+    /// a few KiB. A player's queue also holds media, up to its own bound, so a player gets that
+    /// much more.
+    static let maxUnsentControlBytes = 256 * 1024
 
     func pauseReading(_ why: ReadPause, _ paused: Bool) {
         if paused { readPauses.insert(why) } else { readPauses.remove(why) }
