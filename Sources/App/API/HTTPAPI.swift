@@ -126,10 +126,16 @@ final class HTTPAPI {
 
     /// `?start=&count=` of a list (SRS's default page: 10).
     func page(_ req: HTTPRequestHead, _ total: Int) -> Range<Int> {
-        let start = max(0, Int(req.queryValue("start") ?? "") ?? 0)
-        let count = max(0, Int(req.queryValue("count") ?? "") ?? 10)
-        let lo = min(start, total)
-        return lo..<min(total, lo + count)
+        Self.page(start: req.queryValue("start"), count: req.queryValue("count"), total: total)
+    }
+
+    /// The part of a list of `total` items that `start` and `count` (as a client sent them) ask
+    /// for; numbers that are not numbers take the defaults (0 and 10), negative ones count as 0.
+    static func page(start: String?, count: String?, total: Int) -> Range<Int> {
+        let first = min(max(0, Int(start ?? "") ?? 0), total)
+        let n = max(0, Int(count ?? "") ?? 10)
+        // Not `first + n`: a client's count of Int.max would overflow it and trap.
+        return first..<(n >= total - first ? total : first + n)
     }
 
     /// Origin-cluster discovery: where is `vhost/app/stream` published? SRS's exact answer (see
