@@ -165,6 +165,32 @@ extension HostileInputTests {
         }
     }
 
+    /// Query strings and ids no client should send, to the API while a stream is published.
+    func testAPIQueryAbuse() throws {
+        let api = srs.apiPort
+        let max = String(Int.max)
+        let cases: [(String, Int)] = [
+            // start + count overflowed and killed the worker (SIGILL) while any stream was published.
+            ("/api/v1/streams/?start=1&count=\(max)", 0), ("/api/v1/clients/?start=1&count=\(max)", 0),
+            ("/api/v1/streams/?start=\(max)&count=\(max)", 0), ("/api/v1/clients/?start=-1&count=-1", 0),
+            ("/api/v1/streams/?count=99999999999999999999999", 0), ("/api/v1/versions?callback=alert(1)//", 0),
+            ("/api/v1/versions?callback=%3Cscript%3E", 0), ("/api/v1/streams/\(String(repeating: "x", count: 5000))", 2048),
+            ("/api/v1/clusters?vhost=%00&app=..&stream=%0a%0d", 0),
+        ]
+        for (target, code) in cases {
+            let answers = try httpAttack("GET \(target.prefix(60))", port: api, Self.get(target), statuses: [200])
+            let body = answers.first?.body ?? []
+            XCTAssertEqual(answers.first?.headers["content-type"], "application/json", target)
+            let json = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+            XCTAssertEqual(json?["code"] as? Int, code, "\(target): \(String(decoding: body.prefix(200), as: UTF8.self))")
+            assertHealthy(after: "GET \(target.prefix(60))")
+        }
+        for target in ["/api/v1/clients/%00", "/api/v1/clients/%2e%2e", "/api/v1/clients/..%2f..%2fx"] {
+            try httpAttack("DELETE \(target)", port: api, "DELETE \(target) HTTP/1.1\r\nHost: x\r\n\r\n", statuses: [400])
+        }
+        assertHealthy(after: "DELETE of refused ids")
+    }
+
     /// Valid requests mutated from a fixed seed: each gets answers or a close, never a hang, and
     /// the worker stays up.
     func testMutatedRequests() throws {
