@@ -89,7 +89,8 @@ extension HostileInputTests {
             ("a lower-case version", "GET /api/v1/versions http/1.1\r\nHost: x\r\n\r\n", [400]),
             ("two spaces in the request line", "GET  /api/v1/versions HTTP/1.1\r\nHost: x\r\n\r\n", [400]),
             ("a control byte in the method", "G\u{1}T /api/v1/versions HTTP/1.1\r\nHost: x\r\n\r\n", [400]),
-            ("good, good, then bad", "GET /api/v1/versions HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/versions HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", [200, 200, 400]),
+            ("good, good, then bad", String(repeating: "GET /api/v1/versions HTTP/1.1\r\nHost: x\r\n\r\n", count: 2)
+                + "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n" + smuggled, [200, 200, 400]),
         ]
         for (name, raw, statuses) in cases {
             try httpAttack(name, port: api, raw, statuses: statuses)

@@ -88,7 +88,7 @@ extension HostileInputTests {
         try rtmpAttack("set chunk size 2^31", Self.setChunkSize(0x8000_0000), logs: "chunk size 0")
         try rtmpAttack("set chunk size 2^31-1", Self.setChunkSize(0x7FFF_FFFF), logs: "chunk size 2147483647")
         try rtmpAttack("set chunk size 2^32-1", Self.setChunkSize(0xFFFF_FFFF), logs: "chunk size 2147483647")
-        // Four 16 MiB messages, half sent each: partial messages are bounded (32 MiB).
+        // Five 16 MiB messages, 8 MiB of each sent: partial messages are bounded (32 MiB in all).
         var partial = Self.setChunkSize(8 * 1024 * 1024)
         for csid: UInt32 in 3...7 {
             partial += [UInt8(csid), 0, 0, 0, 0xFF, 0xFF, 0xFF, RTMPMessageType.video, 1, 0, 0, 0]
