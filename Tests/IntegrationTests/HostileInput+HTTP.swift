@@ -176,7 +176,6 @@ extension HostileInputTests {
             ("/api/v1/streams/?start=\(max)&count=\(max)", 0), ("/api/v1/clients/?start=-1&count=-1", 0),
             ("/api/v1/streams/?count=99999999999999999999999", 0), ("/api/v1/versions?callback=alert(1)//", 0),
             ("/api/v1/versions?callback=%3Cscript%3E", 0), ("/api/v1/streams/\(String(repeating: "x", count: 5000))", 2048),
-            ("/api/v1/clusters?vhost=%00&app=..&stream=%0a%0d", 0),
         ]
         for (target, code) in cases {
             let answers = try httpAttack("GET \(target.prefix(60))", port: api, Self.get(target), statuses: [200])
@@ -186,7 +185,9 @@ extension HostileInputTests {
             XCTAssertEqual(json?["code"] as? Int, code, "\(target): \(String(decoding: body.prefix(200), as: UTF8.self))")
             assertHealthy(after: "GET \(target.prefix(60))")
         }
-        for target in ["/api/v1/clients/%00", "/api/v1/clients/%2e%2e", "/api/v1/clients/..%2f..%2fx"] {
+        // Refused ids, and control characters in a decoded query (refused by the parser), get 400.
+        for target in ["/api/v1/clients/%00", "/api/v1/clients/%2e%2e", "/api/v1/clients/..%2f..%2fx",
+                       "/api/v1/clusters?vhost=%00&app=..&stream=%0a%0d"] {
             try httpAttack("DELETE \(target)", port: api, "DELETE \(target) HTTP/1.1\r\nHost: x\r\n\r\n", statuses: [400])
         }
         assertHealthy(after: "DELETE of refused ids")

@@ -14,6 +14,11 @@ final class HostileInputTests: XCTestCase {
     var srs: SRSProcess!
     private var publisher: Tool?
     private(set) var workerPid: Int32 = 0
+    /// RTMP attacks made on this test's server: each ends in one `rtmp client error` line, and
+    /// the server writes only the first `Self.repeatedLinesPerWindow` of a kind per window.
+    var rtmpAttacks = 0
+    /// `Log.warnRepeated`: the first 5 lines of a kind in a 5 s window are written in full.
+    static let repeatedLinesPerWindow = 5
     /// A file served by http_server (the Range attacks' target) and its bytes.
     private(set) var rangeFile: [UInt8] = []
 
