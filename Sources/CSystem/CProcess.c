@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -159,5 +160,21 @@ pid_t csys_reap(int *status) {
 int csys_exit_code(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return -WTERMSIG(status);
+    return 0;
+}
+
+int csys_raise_nofile(int64_t want, int64_t *soft, int64_t *hard) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+    if (want > 0 && (rlim_t)want > rl.rlim_cur) {
+        rlim_t target = (rlim_t)want;
+        if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max) target = rl.rlim_max;
+        if (target > rl.rlim_cur) {
+            struct rlimit raised = { .rlim_cur = target, .rlim_max = rl.rlim_max };
+            if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl.rlim_cur = target;
+        }
+    }
+    *soft = rl.rlim_cur == RLIM_INFINITY ? INT64_MAX : (int64_t)rl.rlim_cur;
+    *hard = rl.rlim_max == RLIM_INFINITY ? INT64_MAX : (int64_t)rl.rlim_max;
     return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /// A connected AF_UNIX SOCK_STREAM pair, both ends CLOEXEC|NONBLOCK. Returns 0 or -1 with errno.
 int csys_socketpair(int fds[2]);
@@ -37,5 +38,9 @@ pid_t csys_reap(int *status);
 
 /// Decodes a wait status: exit code (>= 0) or -signal (< 0).
 int csys_exit_code(int status);
+
+/// Raises the soft RLIMIT_NOFILE towards `want` (never above the hard limit, never lowers it),
+/// then reports the soft and hard limits now in force. Returns 0 or -1 with errno.
+int csys_raise_nofile(int64_t want, int64_t *soft, int64_t *hard);
 
 #endif

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include "CProcess.h"
 #include "CNet.h"
+#include "CShared.h"
 
 /// epoll_ctl with the event packed here. Returns -1 and sets errno on failure.
 int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
