@@ -16,6 +16,8 @@ final class ReloadChangesTests: XCTestCase {
             "vhost __defaultVhost__ reload play success.",
         ])
         XCTAssertEqual(old.reloadChanges(to: old), [])
+        XCTAssertEqual(old.reloadChanges(to: try config("http_api { enabled off; } client_header_timeout 5s; vhost __defaultVhost__ { hls { enabled off; } } vhost gone { }")),
+                       ["reload client timeouts success."])
     }
 
     func testClusterModeCannotChangeLive() throws {

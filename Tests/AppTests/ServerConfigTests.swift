@@ -191,6 +191,27 @@ final class ServerConfigTests: XCTestCase {
         XCTAssertNil(noDefault.vhost("b.com"))
     }
 
+    func testClientTimeouts() throws {
+        let d = try load("listen 1;").config.clientTimeouts
+        XCTAssertEqual(d, ClientTimeouts())
+        XCTAssertEqual(d.httpHeaderMs, 10_000)
+        XCTAssertEqual(d.httpBodyMs, 30_000)
+        XCTAssertEqual(d.rtmpHandshakeMs, 10_000)
+        XCTAssertEqual(d.rtmpCommandMs, 20_000)
+        let c = try load("listen 1; client_header_timeout 5000; client_body_timeout 15s; rtmp_handshake_timeout 2500ms; rtmp_command_timeout 1m;",
+                         env: ["SRS_RTMP_HANDSHAKE_TIMEOUT": "3s"]).config.clientTimeouts
+        XCTAssertEqual(c.httpHeaderMs, 5000)
+        XCTAssertEqual(c.httpBodyMs, 15_000)
+        XCTAssertEqual(c.rtmpHandshakeMs, 3000, "env overrides as SRS")
+        XCTAssertEqual(c.rtmpCommandMs, 60_000)
+        // nginx's bare seconds would be 60 ms here: refused, not taken.
+        XCTAssertEqual(error("listen 1;\nclient_header_timeout 60;"), "t.conf:2: client_header_timeout 60 is out of range 1000..86400000 ms")
+        XCTAssertEqual(error("listen 1;\nrtmp_command_timeout soon;"),
+                       "t.conf:2: rtmp_command_timeout expects a duration (milliseconds, or with ms, s or m), got \"soon\"")
+        XCTAssertEqual(error("listen 1;\nclient_body_timeout 2d;"),
+                       "t.conf:2: client_body_timeout expects a duration (milliseconds, or with ms, s or m), got \"2d\"")
+    }
+
     func testWorkerProcesses() throws {
         XCTAssertEqual(try load("listen 1;").config.workerProcesses, .count(1))
         XCTAssertEqual(try load("listen 1; worker_processes 4;").config.workerProcesses, .count(4))

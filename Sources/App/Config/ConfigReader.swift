@@ -70,6 +70,23 @@ struct ConfigReader {
         return n
     }
 
+    /// A duration in milliseconds: a bare number is milliseconds, as SRS's timeouts; nginx's
+    /// `ms`, `s` and `m` suffixes are accepted too (`10s`).
+    func durationMs(_ name: String, _ fallback: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let r = raw(name) else { return fallback }
+        let v = r.args.first ?? ""
+        let units: [(suffix: String, ms: Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("", 1)]
+        guard let unit = units.first(where: { v.hasSuffix($0.suffix) }),
+              let n = Int(v.dropLast(unit.suffix.count)), n >= 0, n <= Int.max / unit.ms else {
+            throw ConfigError(r.location, "\(name) expects a duration (milliseconds, or with ms, s or m), got \"\(v)\"")
+        }
+        let ms = n * unit.ms
+        guard range.contains(ms) else {
+            throw ConfigError(r.location, "\(name) \(v) is out of range \(range.lowerBound)..\(range.upperBound) ms")
+        }
+        return ms
+    }
+
     func double(_ name: String, _ fallback: Double, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard let r = raw(name) else { return fallback }
         guard let v = r.args.first, let n = Double(v), n.isFinite else {

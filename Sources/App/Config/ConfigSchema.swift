@@ -16,7 +16,8 @@ enum ConfigSchema {
         "auto_reload_for_docker": .value, "grace_start_wait": .value, "grace_final_wait": .value,
         "grace_max_wait": .value, "force_grace_quit": .value, "srs_log_tank": .value, "srs_log_level": .value,
         "srs_log_file": .value, "work_dir": .value, "server_id": .value, "chunk_size": .value,
-        "worker_processes": .value,
+        "worker_processes": .value, "client_header_timeout": .value, "client_body_timeout": .value,
+        "rtmp_handshake_timeout": .value, "rtmp_command_timeout": .value,
         "http_api": .block([
             "enabled": .value, "listen": .value, "crossdomain": .value,
             "raw_api": .block(["enabled": .value, "allow_reload": .value, "allow_query": .unsupported, "allow_update": .unsupported]),

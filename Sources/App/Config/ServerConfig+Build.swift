@@ -43,6 +43,11 @@ extension ServerConfig {
                 workerProcesses = .count(try r.int("worker_processes", 1, in: 1...256))
             }
         }
+        let range = ClientTimeouts.rangeMs
+        clientTimeouts.httpHeaderMs = try r.durationMs("client_header_timeout", clientTimeouts.httpHeaderMs, in: range)
+        clientTimeouts.httpBodyMs = try r.durationMs("client_body_timeout", clientTimeouts.httpBodyMs, in: range)
+        clientTimeouts.rtmpHandshakeMs = try r.durationMs("rtmp_handshake_timeout", clientTimeouts.rtmpHandshakeMs, in: range)
+        clientTimeouts.rtmpCommandMs = try r.durationMs("rtmp_command_timeout", clientTimeouts.rtmpCommandMs, in: range)
 
         let api = r.child("http_api")
         httpAPI.enabled = try api.bool("enabled", false)

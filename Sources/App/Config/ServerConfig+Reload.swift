@@ -24,6 +24,7 @@ extension ServerConfig {
             out.append("reload grace settings success.")
         }
         if old.workerProcesses != new.workerProcesses { out.append("reload worker_processes success.") }
+        if old.clientTimeouts != new.clientTimeouts { out.append("reload client timeouts success.") }
         let oldNames = Set(old.vhosts.map(\.name))
         let newNames = Set(new.vhosts.map(\.name))
         for v in new.vhosts where !oldNames.contains(v.name) { out.append("reload new vhost \(v.name) success.") }

@@ -43,6 +43,8 @@ public struct ServerConfig: Equatable, Sendable {
     /// The RTMP chunk size we send with.
     public var chunkSize = 60000
     public var workerProcesses: WorkerCount = .count(1)
+    /// Deadlines of HTTP request heads and bodies, RTMP handshakes and command phases.
+    public var clientTimeouts = ClientTimeouts()
     public var httpAPI = HTTPAPIConfig()
     public var httpServer = HTTPServerConfig()
     public var vhosts: [VhostConfig] = []
