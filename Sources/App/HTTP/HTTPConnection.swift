@@ -19,9 +19,10 @@ final class HTTPConnection: ServerConnection {
     private var waiting = false
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
-    private var lastActivityMs: Int64
     /// A refused request was answered; the connection closes once that answer is out.
     private var refused = false
+    /// Which deadline runs: request head, body, or keep-alive idle.
+    private var clock: HTTPRequestClock
     /// Set while an HTTP-FLV response streams: the player registered with its source.
     var flv: HTTPFLVPlayer?
     var lastRequest: HTTPRequestHead?
@@ -41,7 +42,7 @@ final class HTTPConnection: ServerConnection {
         self.servesFiles = servesFiles
         self.cid = Log.newContextID()
         self.createdMs = server.loop.now
-        self.lastActivityMs = server.loop.now
+        self.clock = HTTPRequestClock(now: server.loop.now)
         socket.onData = { [unowned self] bytes in self.received(bytes) }
         socket.onClose = { [unowned self] _ in self.closed() }
     }
@@ -71,9 +72,9 @@ final class HTTPConnection: ServerConnection {
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         Log.cid = cid
-        lastActivityMs = server.loop.now
         // A streaming response owns the connection; what the client sends now is ignored.
         if flv != nil { return }
+        defer { observe() }
         do {
             events += try parser.feed(bytes)
         } catch {
@@ -136,6 +137,28 @@ final class HTTPConnection: ServerConnection {
         waiting = false
         respond(r, to: h, close: !h.keepAlive)
         processEvents()
+        observe()
+    }
+
+    /// Moves the request clock to where the connection is now.
+    private func observe() {
+        clock.observe(handling: waiting || flv != nil || socket.pendingBytes > 0, readingBody: head != nil,
+                      headStarted: !parser.isIdle, now: server.loop.now)
+    }
+
+    /// Waiting for its client (a request head or body not complete, keep-alive idle), not
+    /// answering anything, since this time: at capacity, the longest waiting goes first.
+    var waitingSinceMs: Int64? {
+        guard !socket.closed, flv == nil, !waiting, socket.pendingBytes == 0 else { return nil }
+        return clock.waitingSince
+    }
+
+    func evict(_ why: String) {
+        guard !socket.closed else { return }
+        Log.warn("http client \(socket.peerIP):\(socket.peerPort) closed after \(server.loop.now - clock.since)ms waiting "
+                 + "for its \(clock.phase == .body ? "request body" : clock.phase == .idle ? "next request" : "request head"), "
+                 + "recv=\(socket.bytesRead): \(why)", cid: cid)
+        socket.close()
     }
 
     /// Sends a complete response (HEAD gets the headers only).
@@ -185,7 +208,16 @@ final class HTTPConnection: ServerConnection {
             f.tick(now: now)
             return
         }
-        if now - lastActivityMs > Self.idleTimeoutMs && socket.pendingBytes == 0 { socket.close() }
+        observe()
+        if let why = clock.overdue(now: now, timeouts: server.config.clientTimeouts, keepAliveMs: Self.idleTimeoutMs) {
+            // An idle keep-alive connection ending is routine; a request that never came is not.
+            if clock.phase == .idle {
+                socket.close()
+            } else {
+                evict(why)
+            }
+            return
+        }
         if socket.pendingBytes > 0 && now - socket.lastWriteProgressMs > Server.sendTimeoutMs { socket.close() }
     }
 }

@@ -15,6 +15,8 @@ public final class RTMPConnection: ServerConnection {
     let createdMs: Int64
 
     var phase = Phase.c0c1
+    /// The handshake and command-phase deadlines.
+    var startClock: RTMPStartClock
     var handshakeBytes: [UInt8] = []
     var decoder = RTMPChunkDecoder()
     var request = RTMPRequest()
@@ -48,6 +50,7 @@ public final class RTMPConnection: ServerConnection {
         self.isInternal = relay
         self.cid = Log.newContextID()
         self.createdMs = server.loop.now
+        self.startClock = RTMPStartClock(now: server.loop.now)
         socket.onData = { [unowned self] bytes in self.received(bytes) }
         socket.onClose = { [unowned self] reason in self.closed(reason) }
     }
@@ -105,6 +108,30 @@ public final class RTMPConnection: ServerConnection {
         } catch {
             fail("\(error)")
         }
+        observeStart()
+    }
+
+    /// Moves the start clock to where the connection is now (after input, and every tick: a
+    /// role may also change when an upstream answers).
+    func observeStart() {
+        let started: Bool
+        if case .none = role { started = cluster.redirecting } else { started = true }
+        startClock.observe(handshakeDone: phase == .messages, started: started, now: server.loop.now)
+    }
+
+    /// Waiting for its client to publish or play since this time; nil once it does, while an
+    /// upstream decides (edge token traverse), and for a sibling's relay pull.
+    public var waitingSinceMs: Int64? {
+        guard !isInternal, !socket.closed, cluster.held == nil else { return nil }
+        return startClock.waitingSince
+    }
+
+    public func evict(_ why: String) {
+        guard !socket.closed else { return }
+        let what = startClock.phase == .handshake ? "handshake" : "command phase"
+        Log.warn("rtmp client \(socket.peerIP):\(socket.peerPort) closed after \(server.loop.now - startClock.since)ms in \(what), "
+                 + "recv=\(socket.bytesRead): \(why)", cid: cid)
+        socket.close()
     }
 
     private func handshake(_ bytes: UnsafeRawBufferPointer) throws {
@@ -212,8 +239,9 @@ public final class RTMPConnection: ServerConnection {
 
     public func tick(now: Int64) {
         if socket.closed { return }
-        if !connected, now - createdMs > Server.connectTimeoutMs {
-            fail("no connect within \(Server.connectTimeoutMs)ms")
+        observeStart()
+        if let why = startClock.overdue(now: now, timeouts: server.config.clientTimeouts) {
+            evict(why)
             return
         }
         if isPublisherRole, let vhost = server.config.vhost(request.vhost) {

@@ -13,6 +13,13 @@ public protocol ServerConnection: AnyObject {
     var isIdleForQuit: Bool { get }
     /// True for a sibling worker's relay pull: not a client (not in the API, not limited).
     var isInternal: Bool { get }
+    /// Since when (monotonic ms) this connection waits for its client to start something (an
+    /// RTMP handshake or commands before publish/play, an HTTP request head or body, a keep-alive
+    /// wait); nil while it serves something (a player, a publisher, an API request) or waits on
+    /// an upstream, and for internal connections. At capacity the longest waiting is evicted.
+    var waitingSinceMs: Int64? { get }
+    /// Logs why (with the client's address and how long it waited) and closes.
+    func evict(_ why: String)
 }
 
 extension ServerConnection {
