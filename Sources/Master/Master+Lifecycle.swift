@@ -87,6 +87,8 @@ extension Master {
         for exit in Spawn.reap() {
             guard let w = workers.removeValue(forKey: exit.pid) else { continue }
             w.channel.close()
+            // Its clients are gone with it: the server has room for them again.
+            if let row = w.quotaRow, let table = connectionTable { ConnectionQuota.releaseRow(row, in: table) }
             forgetStreams(of: w.pid)
             abandonGathers(of: w.pid)
             workerExited(w, exit)

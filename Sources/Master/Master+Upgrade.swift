@@ -84,6 +84,7 @@ extension Master {
     func reexec() {
         var keep: [Int32] = Array(listeners.values)
         keep += workers.values.map(\.channel.fd)
+        if let fd = connectionTable?.fd { keep.append(fd) }
         for fd in keep { Spawn.setInherited(fd, true) }
         var env = environment
         env[MasterState.environmentKey] = state().encode()
@@ -99,9 +100,11 @@ extension Master {
          "config_path": configPath.map { .string($0) } ?? .null,
          "server": .string(identity.serverID), "service": .string(identity.serviceID),
          "listeners": .array(listeners.map { spec, fd in ["spec": spec.json, "fd": .int(Int64(fd))] }),
+         "connection_table": connectionTable?.fd.map { .int(Int64($0)) } ?? .null,
          "workers": .array(workers.values.map { w in
              ["pid": .int(Int64(w.pid)), "fd": .int(Int64(w.channel.fd)), "generation": .int(Int64(w.generation)),
-              "relay": w.relay.map { .string($0) } ?? .null, "retiring": .bool(w.retiring)]
+              "relay": w.relay.map { .string($0) } ?? .null, "retiring": .bool(w.retiring),
+              "quota_row": w.quotaRow.map { .int(Int64($0)) } ?? .null]
          }),
          "streams": .array(streams.values.map(\.json))]
     }

@@ -18,6 +18,8 @@ public final class Master {
         var relay: String?
         /// Told to quit (graceful quit, upgrade): not respawned when it exits.
         var retiring = false
+        /// Its row in the connection table (nil: none, e.g. adopted from an older master).
+        var quotaRow: Int?
 
         init(pid: pid_t, channel: MessageChannel, generation: Int, startedMs: Int64) {
             self.pid = pid
@@ -42,6 +44,11 @@ public final class Master {
     let identity: ServerIdentity
     /// Listening sockets the master owns, by what they serve.
     var listeners: [ListenerSpec: Int32] = [:]
+    /// Every worker's client connections, in shared memory, so `max_connections` holds for the
+    /// whole server (see `ConnectionQuota`); nil if it could not be created.
+    var connectionTable: SharedCounters?
+    /// Rows enough for every worker of two generations and those still draining.
+    static let connectionTableRows = 1024
     var workers: [pid_t: Worker] = [:]
     var generation = 1
     /// Who publishes what: stream key → owner.
@@ -105,6 +112,13 @@ public final class Master {
         if !resumed {
             for spec in ListenerSpec.all(for: config) { listeners[spec] = try bind(spec) }
         }
+        if connectionTable == nil {
+            do {
+                connectionTable = try SharedCounters.create(rows: Self.connectionTableRows, name: "swiftsrs-connections")
+            } catch {
+                Log.error("master: no shared connection table (\(error)); each worker takes its share of max_connections")
+            }
+        }
         signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD], loop: loop) {
             [unowned self] sig in handleSignal(sig)
         }
@@ -153,8 +167,14 @@ public final class Master {
         Glibc.close(theirs)
         let w = try adopt(pid: pid, channelFD: mine, generation: generation)
         let specs = Array(listeners.keys)
-        w.channel.send(ControlMessage.configure(config: configText, listeners: specs, reload: false, identity: identity).encode(),
-                       fds: specs.compactMap { listeners[$0] })
+        var fds = specs.compactMap { listeners[$0] }
+        if let table = connectionTable, let tableFD = table.fd {
+            w.quotaRow = ConnectionQuota.claimRow(in: table, pid: pid, taken: Set(workers.values.compactMap(\.quotaRow)))
+            if w.quotaRow == nil { Log.warn("master: connection table full, worker \(pid) takes its share of max_connections") }
+            if w.quotaRow != nil { fds.append(tableFD) }
+        }
+        w.channel.send(ControlMessage.configure(config: configText, listeners: specs, reload: false, identity: identity,
+                                                quotaRow: w.quotaRow).encode(), fds: fds)
         Log.trace("master spawned worker \(pid), generation \(generation)")
         return w
     }

@@ -15,6 +15,7 @@ struct MasterState {
         var generation: Int
         var relay: String?
         var retiring: Bool
+        var quotaRow: Int?
     }
 
     var generation: Int
@@ -23,6 +24,8 @@ struct MasterState {
     var serverID: String
     var serviceID: String
     var listeners: [(spec: ListenerSpec, fd: Int32)]
+    /// The shared connection table's memfd (nil from a master that had none).
+    var connectionTable: Int32?
     var workers: [WorkerEntry]
     var streams: [PublishedStream]
 
@@ -42,8 +45,10 @@ struct MasterState {
         self.workers = workers.compactMap { w in
             guard let pid = w["pid"]?.intValue, let fd = w["fd"]?.intValue, let g = w["generation"]?.intValue else { return nil }
             return WorkerEntry(pid: pid_t(truncatingIfNeeded: pid), fd: Int32(truncatingIfNeeded: fd), generation: Int(g),
-                               relay: w["relay"]?.stringValue, retiring: w["retiring"]?.boolValue ?? false)
+                               relay: w["relay"]?.stringValue, retiring: w["retiring"]?.boolValue ?? false,
+                               quotaRow: w["quota_row"]?.intValue.map { Int(truncatingIfNeeded: $0) })
         }
+        self.connectionTable = j["connection_table"]?.intValue.map { Int32(truncatingIfNeeded: $0) }
         self.streams = (j["streams"]?.arrayValue ?? []).compactMap(PublishedStream.init(json:))
     }
 }
@@ -62,11 +67,22 @@ extension Master {
             Spawn.setInherited(fd, false)
             listeners[spec] = fd
         }
+        if let fd = s.connectionTable {
+            Spawn.setInherited(fd, false)
+            do {
+                connectionTable = try SharedCounters(mapping: fd, keepFD: true)
+            } catch {
+                // Workers keep their own mappings; new ones get a new table (run() makes one).
+                Log.error("master: cannot map the connection table after re-exec: \(error)")
+            }
+        }
         for e in s.workers {
             Spawn.setInherited(e.fd, false)
             let w = try adopt(pid: e.pid, channelFD: e.fd, generation: e.generation)
             w.relay = e.relay
             w.retiring = e.retiring
+            // Rows only mean something in the table they were taken from.
+            if connectionTable != nil, s.connectionTable != nil { w.quotaRow = e.quotaRow }
         }
         for st in s.streams { streams[st.key] = st }
     }

@@ -9,7 +9,16 @@ public final class TCPListener {
     private let loop: EventLoop
     private let ownsFD: Bool
     public var onAccept: ((_ fd: Int32, _ ip: String, _ port: Int) -> Void)?
+    /// accept failed for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the
+    /// owner may free some. Accepting pauses for `exhaustedPauseMs` meanwhile.
+    public var onExhausted: (() -> Void)?
     public private(set) var closed = false
+    /// While accepting is paused after EMFILE: the level-triggered listener would otherwise
+    /// wake the loop again at once, spinning a core and flooding the log (nginx pauses too).
+    private var paused = false
+    /// Pauses since the last successful accept (logged once when accepting works again).
+    private var pauses = 0
+    public static let exhaustedPauseMs: Int64 = 100
 
     /// Binds and listens (SO_REUSEADDR, and SO_REUSEPORT so several workers can share the port).
     public static func bind(host: String, port: Int, reusePort: Bool, backlog: Int = 1024) throws -> Int32 {
@@ -25,6 +34,10 @@ public final class TCPListener {
         self.port = port
         self.loop = loop
         self.ownsFD = ownsFD
+        try watch()
+    }
+
+    private func watch() throws {
         try loop.register(fd: fd, events: UInt32(EPOLLIN.rawValue)) { [weak self] _ in self?.acceptReady() }
     }
 
@@ -38,14 +51,35 @@ public final class TCPListener {
             let c = csys_accept(fd, &ipbuf, Int32(ipbuf.count), &peerPort)
             if c < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno != EAGAIN && errno != EWOULDBLOCK {
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    pause(SystemError("accept4"))
+                } else if errno != EAGAIN && errno != EWOULDBLOCK {
                     Log.errorRepeated("accept failed", "accept failed on \(host):\(port): \(SystemError("accept4"))")
                 }
                 return
             }
+            if pauses > 0 {
+                Log.warn("accepting again on \(host):\(port) after \(pauses) pauses for lack of descriptors")
+                pauses = 0
+            }
             _ = csys_set_nodelay(c)
             let ip = ipbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             if let cb = onAccept { cb(c, ip, Int(peerPort)) } else { Glibc.close(c) }
+        }
+    }
+
+    private func pause(_ error: SystemError) {
+        if pauses == 0 {
+            Log.warn("accept failed on \(host):\(port): \(error); pause accepting for \(Self.exhaustedPauseMs)ms at a time until it works")
+        }
+        pauses += 1
+        paused = true
+        loop.unregister(fd: fd)
+        onExhausted?()
+        loop.schedule(afterMs: Self.exhaustedPauseMs) { [weak self] in
+            guard let self, self.paused, !self.closed else { return }
+            self.paused = false
+            do { try self.watch() } catch { Log.error("listener \(self.host):\(self.port): \(error)") }
         }
     }
 

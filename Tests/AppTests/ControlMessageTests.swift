@@ -9,6 +9,7 @@ final class ControlMessageTests: XCTestCase {
                      ListenerSpec(address: ListenAddress(host: "127.0.0.1", port: 8080), kind: .http(api: true, files: false))]
         let messages: [ControlMessage] = [
             .configure(config: "listen 1935;\nvhost \"a b\" {\n}\n", listeners: specs, reload: true, identity: identity),
+            .configure(config: "listen 1935;", listeners: specs, reload: false, identity: identity, quotaRow: 3),
             .streams([PublishedStream(key: "__defaultVhost__/live/s", worker: 7, relay: "@swiftsrs.1.7")]),
             .ready(relay: "@swiftsrs.1.7"), .publish(key: "v/a/s"), .unpublish(key: "v/a/s"), .conflict(key: "v/a/s"), .reload,
             .gather(id: 3, query: ["what": "streams"]), .collect(id: 4, query: ["what": "kick", "id": "c1"]),

@@ -4,8 +4,6 @@ import System
 
 /// The media core of a worker: listeners, connections, live sources, all on one event loop.
 public final class Server {
-    /// A connection must `connect` within this time, so half-open sockets cannot pile up.
-    static let connectTimeoutMs: Int64 = 30_000
     /// A player whose socket takes nothing for this long is closed.
     static let sendTimeoutMs: Int64 = 30_000
 
@@ -25,8 +23,14 @@ public final class Server {
     public let siblings = SiblingLink()
     /// Pulls of streams published on other workers, for players here.
     lazy var relays = SiblingRelays(server: self)
-    private var connections: [String: ServerConnection] = [:]
+    private(set) var connections: [String: ServerConnection] = [:]
+    /// Connections evicted (uncounted at once) until their close callback ran: it needs them alive.
+    var evicted: [String: ServerConnection] = [:]
     private var internalConnections = 0
+    /// This worker's row in the master's table of connection counts (nil: no master, or one
+    /// that has none; then each worker takes its even share of max_connections).
+    public var quota: ConnectionQuota?
+    var quotaTimer: RepeatingTimer?
     private var kbps: [String: (recv: Kbps, send: Kbps)] = [:]
     private var listeners: [ListenerSpec: TCPListener] = [:]
     private var ticker: RepeatingTimer?
@@ -41,9 +45,10 @@ public final class Server {
     /// During a graceful quit: runs when the last connection is gone (see `Server+Quit.swift`).
     var quitWaiter: (() -> Void)?
     var quitPoll = 0
-    /// Total connections accepted, and refused for max_connections.
-    public private(set) var acceptedTotal: UInt64 = 0
-    public private(set) var refusedTotal: UInt64 = 0
+    /// Total connections accepted, refused for max_connections, and evicted to make room.
+    public internal(set) var acceptedTotal: UInt64 = 0
+    public internal(set) var refusedTotal: UInt64 = 0
+    public internal(set) var evictedTotal: UInt64 = 0
 
     public init(config: ServerConfig, loop: EventLoop, identity: ServerIdentity? = nil) {
         self.config = config
@@ -73,11 +78,15 @@ public final class Server {
         Log.shareClientBudget(among: config.workerProcesses.resolved)
         for l in listeners { try open(l) }
         ticker = loop.repeating(everyMs: 1000) { [unowned self] in self.tick() }
+        if quota != nil {
+            quotaTimer = loop.repeating(everyMs: Self.quotaPeriodMs) { [unowned self] in self.serveEvictionRequests() }
+        }
     }
 
     /// Accepts on one listening fd (the server owns it from here).
     func open(_ spec: Listener) throws {
         let l = try TCPListener(fd: spec.fd, host: spec.address.host, port: spec.address.port, loop: loop)
+        l.onExhausted = { [unowned self] in self.descriptorsExhausted() }
         switch spec.kind {
         case .rtmp:
             l.onAccept = { [unowned self] fd, ip, port in self.acceptRTMP(fd: fd, ip: ip, port: port) }
@@ -101,7 +110,7 @@ public final class Server {
     /// A new RTMP client; `relay` ones come from sibling workers' relay pulls (not counted,
     /// not limited by max_connections, never relayed further).
     func acceptRTMP(fd: Int32, ip: String, port: Int, relay: Bool = false) {
-        guard relay || admit(fd: fd, ip: ip) else { return }
+        guard relay || admit(fd: fd, ip: ip, port: port) else { return }
         do {
             let socket = try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)
             let c = RTMPConnection(socket: socket, server: self, relay: relay)
@@ -112,10 +121,11 @@ public final class Server {
             Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
             Glibc.close(fd)
         }
+        quota?.publish(connections: clientCount)
     }
 
     private func acceptHTTP(fd: Int32, ip: String, port: Int, api: Bool, files: Bool) {
-        guard admit(fd: fd, ip: ip) else { return }
+        guard admit(fd: fd, ip: ip, port: port) else { return }
         do {
             let socket = try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)
             let c = HTTPConnection(socket: socket, server: self, servesAPI: api, servesFiles: files)
@@ -125,23 +135,18 @@ public final class Server {
             Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
             Glibc.close(fd)
         }
+        quota?.publish(connections: clientCount)
     }
 
-    /// Applies max_connections; closes the fd when over it.
-    func admit(fd: Int32, ip: String) -> Bool {
-        acceptedTotal += 1
-        if clientCount >= connectionLimit {
-            refusedTotal += 1
-            Log.warnRepeated("drop client", "drop client \(ip): max_connections \(config.maxConnections) reached (\(connectionLimit) on this worker)")
-            Glibc.close(fd)
-            return false
+    /// Forgets a closed connection. `publish: false` when its place goes to a new client at once
+    /// (eviction): the server's total must not dip, or another worker could take the place too.
+    func remove(_ c: ServerConnection, publish: Bool = true) {
+        guard connections.removeValue(forKey: c.cid) != nil else {
+            evicted.removeValue(forKey: c.cid)
+            return
         }
-        return true
-    }
-
-    func remove(_ c: ServerConnection) {
-        guard connections.removeValue(forKey: c.cid) != nil else { return }
         if c.isInternal { internalConnections -= 1 }
+        if publish { quota?.publish(connections: clientCount) }
         kbps.removeValue(forKey: c.cid)
         if connections.isEmpty, let w = quitWaiter {
             quitWaiter = nil
@@ -150,16 +155,6 @@ public final class Server {
     }
 
     public var connectionCount: Int { connections.count }
-    /// This worker's share of `max_connections` (SRS counts the whole server; the kernel spreads
-    /// connections over the workers, so each takes its part, rounded up).
-    var connectionLimit: Int {
-        let workers: Int
-        switch config.workerProcesses {
-        case .count(let n): workers = n
-        case .auto: workers = CPUBudget.current
-        }
-        return (config.maxConnections + workers - 1) / max(1, workers)
-    }
 
     /// Connections of real clients (relay pulls of sibling workers excluded).
     var clientCount: Int { connections.count - internalConnections }

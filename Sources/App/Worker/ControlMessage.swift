@@ -5,8 +5,10 @@ import Protocol
 /// order of its `listeners`. Signals are not messages: the master relays them with kill(2).
 public enum ControlMessage: Equatable, Sendable {
     /// master → worker: run `config` (text the master validated) on these listeners, answering
-    /// the API as this server (`identity`: one server id and service id for all workers).
-    case configure(config: String, listeners: [ListenerSpec], reload: Bool, identity: ServerIdentity)
+    /// the API as this server (`identity`: one server id and service id for all workers). At
+    /// the first configuration, `quotaRow` is the worker's row in the master's table of
+    /// connection counts, whose fd follows the listeners' (nil: no table).
+    case configure(config: String, listeners: [ListenerSpec], reload: Bool, identity: ServerIdentity, quotaRow: Int? = nil)
     /// master → worker: every stream published on any worker, in full.
     case streams([PublishedStream])
     /// worker → master: serving; `relay` is the unix socket siblings pull this worker's streams from.
@@ -32,10 +34,11 @@ public enum ControlMessage: Equatable, Sendable {
 
     var json: JSONValue {
         switch self {
-        case .configure(let config, let listeners, let reload, let identity):
+        case .configure(let config, let listeners, let reload, let identity, let quotaRow):
             return ["t": "configure", "config": .string(config), "reload": .bool(reload),
                     "listeners": .array(listeners.map(\.json)), "server": .string(identity.serverID),
-                    "service": .string(identity.serviceID), "pid": .int(Int64(identity.pid))]
+                    "service": .string(identity.serviceID), "pid": .int(Int64(identity.pid)),
+                    "quota_row": quotaRow.map { .int(Int64($0)) } ?? .null]
         case .streams(let list):
             return ["t": "streams", "streams": .array(list.map(\.json))]
         case .ready(let relay):
@@ -71,7 +74,8 @@ public enum ControlMessage: Equatable, Sendable {
             let listeners = list.compactMap(ListenerSpec.init(json:))
             guard listeners.count == list.count else { return nil }
             return .configure(config: config, listeners: listeners, reload: j["reload"]?.boolValue ?? false,
-                              identity: ServerIdentity(serverID: server, serviceID: service, pid: Int32(truncatingIfNeeded: pid)))
+                              identity: ServerIdentity(serverID: server, serviceID: service, pid: Int32(truncatingIfNeeded: pid)),
+                              quotaRow: j["quota_row"]?.intValue.map { Int(truncatingIfNeeded: $0) })
         case "streams":
             guard let list = j["streams"]?.arrayValue else { return nil }
             return .streams(list.compactMap(PublishedStream.init(json:)))

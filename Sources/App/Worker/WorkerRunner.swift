@@ -60,12 +60,14 @@ public final class WorkerRunner {
 
     private func handle(_ m: ControlMessage) {
         switch m {
-        case .configure(let text, let specs, let reload, let identity):
+        case .configure(let text, let specs, let reload, let identity, let quotaRow):
             let fds = channel.takeFDs(specs.count)
+            let tableFD = quotaRow == nil ? nil : channel.takeFDs(1).first
             if reload {
+                if let fd = tableFD { Glibc.close(fd) }
                 self.reload(text, specs: specs, fds: fds)
             } else {
-                configure(text, specs: specs, fds: fds, identity: identity)
+                configure(text, specs: specs, fds: fds, identity: identity, quota: quotaRow.flatMap { row in tableFD.map { (row, $0) } })
             }
         case .streams(let list):
             server?.siblings.streams = list
@@ -81,9 +83,11 @@ public final class WorkerRunner {
     }
 
     /// The first configuration: open the log, start serving, report ready.
-    private func configure(_ text: String, specs: [ListenerSpec], fds: [Int32], identity: ServerIdentity) {
+    private func configure(_ text: String, specs: [ListenerSpec], fds: [Int32], identity: ServerIdentity,
+                           quota: (row: Int, fd: Int32)?) {
         guard server == nil, fds.count == specs.count else {
             for fd in fds { Glibc.close(fd) }
+            if let q = quota { Glibc.close(q.fd) }
             Log.error("worker: bad configure message (\(fds.count) fds for \(specs.count) listeners)")
             exit(WorkerExit.fatal)
         }
@@ -94,6 +98,16 @@ public final class WorkerRunner {
         self.server = server
         server.siblings.send = { [weak self] m in self?.channel.send(m.encode()) }
         server.siblings.onStreamsChanged = { [weak server] in server?.siblingsChanged() }
+        if let q = quota {
+            do {
+                let table = try SharedCounters(mapping: q.fd, keepFD: false)
+                server.quota = ConnectionQuota(table: table, row: q.row)
+                if server.quota == nil { Log.error("worker: connection table row \(q.row) out of range, max_connections per worker") }
+            } catch {
+                Log.error("worker: cannot map the connection table: \(error); max_connections per worker")
+            }
+        }
+        raiseOpenFileLimit(config)
         do {
             try server.start(listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
             let relayName = "@swiftsrs.\(getppid()).\(getpid())"
@@ -125,7 +139,26 @@ public final class WorkerRunner {
             return
         }
         server.reload(config, listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
+        raiseOpenFileLimit(config)
     }
+
+    /// One worker may hold every client of the server (max_connections counts the whole
+    /// server), plus its listeners, relays, upstreams and files: ask for that many descriptors.
+    private func raiseOpenFileLimit(_ config: ServerConfig) {
+        let wanted = config.maxConnections + Self.spareDescriptors
+        do {
+            let (soft, hard) = try OpenFileLimit.raise(to: wanted)
+            if soft < wanted {
+                Log.warn("open file limit \(soft) (hard \(hard)) is below max_connections \(config.maxConnections) + \(Self.spareDescriptors): "
+                         + "clients past it wait for descriptors (raise it with ulimit -n)")
+            }
+        } catch {
+            Log.warn("worker: \(error)")
+        }
+    }
+
+    /// Descriptors beyond one per client: listeners, relays, upstream pulls, HLS files, logs.
+    static let spareDescriptors = 1024
 
     private func signal(_ sig: Int32) {
         switch sig {
