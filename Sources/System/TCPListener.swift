@@ -53,14 +53,16 @@ public final class TCPListener {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
                     pause(SystemError("accept4"))
-                } else if errno != EAGAIN && errno != EWOULDBLOCK {
+                    return
+                }
+                if errno != EAGAIN && errno != EWOULDBLOCK {
                     Log.errorRepeated("accept failed", "accept failed on \(host):\(port): \(SystemError("accept4"))")
+                } else if pauses > 0 {
+                    // The backlog drained without running out again: the episode is over.
+                    Log.warn("accepting again on \(host):\(port) after \(pauses) pauses for lack of descriptors")
+                    pauses = 0
                 }
                 return
-            }
-            if pauses > 0 {
-                Log.warn("accepting again on \(host):\(port) after \(pauses) pauses for lack of descriptors")
-                pauses = 0
             }
             _ = csys_set_nodelay(c)
             let ip = ipbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -69,8 +71,10 @@ public final class TCPListener {
     }
 
     private func pause(_ error: SystemError) {
-        if pauses == 0 {
-            Log.warn("accept failed on \(host):\(port): \(error); pause accepting for \(Self.exhaustedPauseMs)ms at a time until it works")
+        // One line when it starts, then one a minute while it lasts.
+        if pauses % 600 == 0 {
+            Log.warn("accept failed on \(host):\(port): \(error); pause accepting for \(Self.exhaustedPauseMs)ms at a time until it works"
+                     + (pauses > 0 ? " (\(pauses) pauses so far)" : ""))
         }
         pauses += 1
         paused = true

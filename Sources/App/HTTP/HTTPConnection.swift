@@ -155,9 +155,9 @@ final class HTTPConnection: ServerConnection {
 
     func evict(_ why: String) {
         guard !socket.closed else { return }
-        Log.warn("http client \(socket.peerIP):\(socket.peerPort) closed after \(server.loop.now - clock.since)ms waiting "
-                 + "for its \(clock.phase == .body ? "request body" : clock.phase == .idle ? "next request" : "request head"), "
-                 + "recv=\(socket.bytesRead): \(why)", cid: cid)
+        server.logClientClosed("http client \(socket.peerIP):\(socket.peerPort) closed after \(server.loop.now - clock.since)ms waiting "
+                               + "for its \(clock.phase == .body ? "request body" : clock.phase == .idle ? "next request" : "request head"), "
+                               + "recv=\(socket.bytesRead): \(why)", cid: cid)
         socket.close()
     }
 

@@ -40,3 +40,14 @@ enum Processes {
         return cond()
     }
 }
+
+extension Processes {
+    /// CPU seconds (user + system) a process used so far, from /proc/PID/stat.
+    static func cpuSeconds(of pid: Int32) -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = s.lastIndex(of: ")") else { return 0 }
+        let fields = s[s.index(after: close)...].split(separator: " ")
+        // After the name: state is field 3 of stat(5); utime and stime are 14 and 15.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
