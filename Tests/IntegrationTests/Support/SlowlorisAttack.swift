@@ -106,6 +106,9 @@ final class SlowlorisAttack: @unchecked Sendable {
             pfds.removeAll(keepingCapacity: true)
             for c in conns.values { pfds.append(pollfd(fd: c.fd, events: Int16(POLLIN), revents: 0)) }
             _ = pfds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), 100) }
+            // At most 100 rounds a second: each one is a poll over every socket.
+            let spent = Self.now() - now
+            if spent < 0.01 { usleep(useconds_t((0.01 - spent) * 1_000_000)) }
             let after = Self.now()
             for p in pfds where p.revents != 0 {
                 guard let c = conns[p.fd] else { continue }
