@@ -134,6 +134,9 @@ final class SlowlorisAttack: @unchecked Sendable {
         guard fd >= 0 else { return nil }
         var on: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        // Our thousand ephemeral ports must not keep servers started meanwhile (FreePort picks
+        // from the same range) from binding: with SO_REUSEADDR on both sides they may.
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         var local = sockaddr_in()
         local.sin_family = sa_family_t(AF_INET)
         local.sin_addr.s_addr = inet_addr("127.0.0.\(source)")
