@@ -28,7 +28,8 @@ extension Server {
             return true
         }
         if let quota, quota.requestEviction() {
-            Log.trace("max_connections \(limit) reached, another worker makes room for \(ip):\(port)")
+            // Info, not trace: under a flood this would be a line per client.
+            Log.info("max_connections \(limit) reached, another worker makes room for \(ip):\(port)")
             return true
         }
         refusedTotal += 1
