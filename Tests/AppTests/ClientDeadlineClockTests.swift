@@ -83,23 +83,3 @@ final class ClientDeadlineClockTests: XCTestCase {
         XCTAssertEqual(c.since, 0)
     }
 }
-
-final class LogBudgetTests: XCTestCase {
-    func testFirstLinesOfAWindowThenOneCount() {
-        var b = LogBudget(burst: 2, windowMs: 10_000)
-        XCTAssertTrue(b.take(now: 0) == (true, nil))
-        XCTAssertTrue(b.take(now: 1) == (true, nil))
-        for t in 2..<100 { XCTAssertTrue(b.take(now: Int64(t)) == (false, nil)) }
-        XCTAssertEqual(b.suppressed, 98)
-        XCTAssertNil(b.flush(now: 9999), "the window is not over")
-        // The next window: its first line goes out, after the count of the last one.
-        XCTAssertTrue(b.take(now: 10_000) == (true, 98))
-        XCTAssertNil(b.flush(now: 30_000), "nothing suppressed in that window")
-        XCTAssertTrue(b.take(now: 30_001) == (true, nil))
-        XCTAssertTrue(b.take(now: 30_002) == (true, nil))
-        XCTAssertTrue(b.take(now: 30_003) == (false, nil))
-        // A quiet spell: the tick reports the count once.
-        XCTAssertEqual(b.flush(now: 40_010), 1)
-        XCTAssertNil(b.flush(now: 50_020))
-    }
-}

@@ -155,9 +155,10 @@ final class HTTPConnection: ServerConnection {
 
     func evict(_ why: String) {
         guard !socket.closed else { return }
-        server.logClientClosed("http client \(socket.peerIP):\(socket.peerPort) closed after \(server.loop.now - clock.since)ms waiting "
-                               + "for its \(clock.phase == .body ? "request body" : clock.phase == .idle ? "next request" : "request head"), "
-                               + "recv=\(socket.bytesRead): \(why)", cid: cid)
+        Log.warnRepeated("http client closed waiting", "http client \(socket.peerIP):\(socket.peerPort) closed after "
+                         + "\(server.loop.now - clock.since)ms waiting for its "
+                         + "\(clock.phase == .body ? "request body" : clock.phase == .idle ? "next request" : "request head"), "
+                         + "recv=\(socket.bytesRead): \(why)", cid: cid)
         socket.close()
     }
 

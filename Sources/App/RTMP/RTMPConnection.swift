@@ -129,8 +129,8 @@ public final class RTMPConnection: ServerConnection {
     public func evict(_ why: String) {
         guard !socket.closed else { return }
         let what = startClock.phase == .handshake ? "handshake" : "command phase"
-        server.logClientClosed("rtmp client \(socket.peerIP):\(socket.peerPort) closed after \(server.loop.now - startClock.since)ms "
-                               + "in \(what), recv=\(socket.bytesRead): \(why)", cid: cid)
+        Log.warnRepeated("rtmp client closed waiting", "rtmp client \(socket.peerIP):\(socket.peerPort) closed after "
+                         + "\(server.loop.now - startClock.since)ms in \(what), recv=\(socket.bytesRead): \(why)", cid: cid)
         socket.close()
     }
 

@@ -34,27 +34,9 @@ extension Server {
         }
         refusedTotal += 1
         let total = quota.map { "\($0.total) in the server" } ?? "\(connectionLimit) on this worker"
-        logClientClosed("drop client \(ip):\(port): max_connections \(limit) reached (\(total)), none waiting to make room from", cid: nil)
+        Log.warnRepeated("drop client", "drop client \(ip):\(port): max_connections \(limit) reached (\(total)), none waiting to make room from")
         Glibc.close(fd)
         return false
-    }
-
-    /// Logs a client closed by a deadline, evicted or refused, within `closeLogBudget`: the first
-    /// lines of every 10 s go out, the rest as one count.
-    func logClientClosed(_ line: @autoclosure () -> String, cid: String?) {
-        let (log, ended) = closeLogBudget.take(now: loop.now)
-        if let n = ended { logSuppressedCloses(n) }
-        if log { Log.warn(line(), cid: cid) }
-    }
-
-    /// Every tick: the count of the lines the budget held back in a window that ended.
-    func flushCloseLog() {
-        if let n = closeLogBudget.flush(now: loop.now) { logSuppressedCloses(n) }
-    }
-
-    private func logSuppressedCloses(_ n: Int) {
-        Log.warn("\(n) more clients closed by deadlines or max_connections in the last \(closeLogBudget.windowMs / 1000)s "
-                 + "(evicted \(evictedTotal), refused \(refusedTotal) in all)")
     }
 
     /// Without the master's table (a worker of an older master): this worker's even share of

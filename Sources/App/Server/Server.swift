@@ -49,8 +49,6 @@ public final class Server {
     public internal(set) var acceptedTotal: UInt64 = 0
     public internal(set) var refusedTotal: UInt64 = 0
     public internal(set) var evictedTotal: UInt64 = 0
-    /// Lines about clients closed by deadlines, evicted or refused: bounded under a flood.
-    var closeLogBudget = LogBudget(burst: 10, windowMs: 10_000)
 
     public init(config: ServerConfig, loop: EventLoop, identity: ServerIdentity? = nil) {
         self.config = config
@@ -247,7 +245,6 @@ public final class Server {
         }
         sources.cleanup(now: now)
         Log.flushRepeated()
-        flushCloseLog()
         cpu.sample()
         let t = ProcStats.systemTicks()
         if t.total > lastSystemTicks.total {
