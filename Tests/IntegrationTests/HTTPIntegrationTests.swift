@@ -139,6 +139,34 @@ final class HTTPIntegrationTests: XCTestCase {
         XCTAssertEqual(try HTTPClient.get(srs.apiPort, "/readyz").status, 200)
     }
 
+    /// `http_api.crossdomain` governs API answers, `http_server.crossdomain` files and streams:
+    /// turning the API's off must not be undone by the HTTP server's default.
+    func testCrossdomainOfTheAPIAndTheHTTPServerApplyEachToItsOwn() throws {
+        let srs = try SRSProcess(config: Self.config.replacingOccurrences(
+            of: "http_api { enabled on; listen {API}; }", with: "http_api { enabled on; listen {API}; crossdomain off; }"))
+        defer { srs.stop() }
+        try srs.waitListening(srs.apiPort)
+        try srs.waitListening(srs.httpPort)
+        let api = try HTTPClient.get(srs.apiPort, "/api/v1/versions")
+        XCTAssertEqual(api.status, 200)
+        XCTAssertNil(api.headers["access-control-allow-origin"], "the API's crossdomain is off")
+        XCTAssertEqual(try HTTPClient.get(srs.httpPort, "/crossdomain.xml").headers["access-control-allow-origin"], "*")
+
+        // One port for both (SRS: the API's listen equals the server's): each path its own setting.
+        let shared = try SRSProcess(config: """
+            listen {RTMP};
+            daemon off;
+            srs_log_tank console;
+            http_api { enabled on; listen {HTTP}; crossdomain off; }
+            http_server { enabled on; listen {HTTP}; dir \(Self.htmlDir); crossdomain on; }
+            vhost __defaultVhost__ { }
+            """)
+        defer { shared.stop() }
+        try shared.waitListening(shared.httpPort)
+        XCTAssertNil(try HTTPClient.get(shared.httpPort, "/api/v1/versions").headers["access-control-allow-origin"])
+        XCTAssertEqual(try HTTPClient.get(shared.httpPort, "/crossdomain.xml").headers["access-control-allow-origin"], "*")
+    }
+
     func testHostileRequestsGetErrorsAndServerSurvives() throws {
         let srs = try start()
         defer { srs.stop() }

@@ -164,7 +164,7 @@ final class HTTPConnection: ServerConnection {
 
     /// Sends a complete response (HEAD gets the headers only).
     func respond(_ r: HTTPResponse, to req: HTTPRequestHead?, close: Bool) {
-        var head = HTTPResponseHead(status: r.status, headers: commonHeaders())
+        var head = HTTPResponseHead(status: r.status, headers: commonHeaders(for: req))
         head.headers += r.headers
         if !r.headers.contains(where: { $0.name == "Content-Length" }) {
             head.headers.append(HTTPHeader("Content-Length", "\(r.body.count)"))
@@ -177,16 +177,20 @@ final class HTTPConnection: ServerConnection {
 
     /// Starts a chunked streaming response.
     func startStream(contentType: String) {
-        var head = HTTPResponseHead(status: 200, headers: commonHeaders())
+        var head = HTTPResponseHead(status: 200, headers: commonHeaders(for: nil))
         head.headers.append(HTTPHeader("Content-Type", contentType))
         head.headers.append(HTTPHeader("Transfer-Encoding", "chunked"))
         head.headers.append(HTTPHeader("Cache-Control", "no-cache"))
         socket.send(head.encode())
     }
 
-    func commonHeaders() -> [HTTPHeader] {
+    /// `Server`, and CORS headers when the answering service allows other origins: the API's
+    /// `crossdomain` for API answers, the HTTP server's for files and streams (nil: not an API
+    /// request, or none parsed).
+    func commonHeaders(for req: HTTPRequestHead?) -> [HTTPHeader] {
         var h = [HTTPHeader("Server", Version.server)]
-        if server.config.httpServer.crossdomain || server.config.httpAPI.crossdomain {
+        let api = servesAPI && (!servesFiles || req.map(HTTPService.isAPI) == true)
+        if api ? server.config.httpAPI.crossdomain : server.config.httpServer.crossdomain {
             h.append(HTTPHeader("Access-Control-Allow-Origin", "*"))
             h.append(HTTPHeader("Access-Control-Allow-Methods", "GET, POST, HEAD, PUT, DELETE, OPTIONS"))
             h.append(HTTPHeader("Access-Control-Allow-Headers", "*"))

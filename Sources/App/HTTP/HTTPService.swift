@@ -20,7 +20,7 @@ final class HTTPService {
         default:
             break
         }
-        if c.servesAPI, req.path == "/api" || req.path.hasPrefix("/api/") {
+        if c.servesAPI, Self.isAPI(req) {
             return api.handle(req, body: body, connection: c)
         }
         guard c.servesFiles else { return .text(404, "Not Found\n") }
@@ -34,6 +34,9 @@ final class HTTPService {
         guard req.method == "GET" || req.method == "HEAD" else { return .text(405, "Method Not Allowed\n") }
         return files.serve(req)
     }
+
+    /// True for the API's paths (`/api`, `/api/...`).
+    static func isAPI(_ req: HTTPRequestHead) -> Bool { req.path == "/api" || req.path.hasPrefix("/api/") }
 
     /// `deferred`: the answer comes later, through `HTTPConnection.finish`.
     enum FLVOutcome { case notMounted, response(HTTPResponse), streaming, deferred }
