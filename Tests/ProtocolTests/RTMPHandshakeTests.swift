@@ -31,7 +31,8 @@ final class RTMPHandshakeTests: XCTestCase {
         let s2 = Array(s0s1s2[1537...])
         XCTAssertEqual(HMACSHA256.authenticationCode(key: key, message: s2[0..<1504]), Array(s2[1504...]))
         // The client builds a complex C2.
-        let c2 = try RTMPHandshake.clientResponse(c1: Array(c1), s0s1s2: s0s1s2, using: &rng)
+        let (c2, signed) = try RTMPHandshake.clientExchange(c1: Array(c1), s0s1s2: s0s1s2, using: &rng)
+        XCTAssertTrue(signed)
         XCTAssertEqual(c2.count, 1536)
         XCTAssertNotEqual(c2, Array(s1))
     }
@@ -68,8 +69,10 @@ final class RTMPHandshakeTests: XCTestCase {
         XCTAssertFalse(complex2)
         XCTAssertEqual(Array(resp2[1537...]), c1)
         // And our client echoes a simple server's S1.
-        let c2 = try RTMPHandshake.clientResponse(c1: c1, s0s1s2: resp2, using: &rng)
+        let (c2, signed) = try RTMPHandshake.clientExchange(c1: c1, s0s1s2: resp2, using: &rng)
+        XCTAssertFalse(signed)
         XCTAssertEqual(c2, Array(resp2[1..<1537]))
+        XCTAssertEqual(try RTMPHandshake.clientResponse(c1: c1, s0s1s2: resp2, using: &rng), c2)
     }
 
     func testBadVersionAndTruncationThrow() {

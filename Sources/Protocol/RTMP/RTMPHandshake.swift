@@ -125,13 +125,19 @@ public enum RTMPHandshake {
     /// signed by a server key, else the echo of S1.
     public static func clientResponse<R: RandomNumberGenerator>(c1: [UInt8], s0s1s2: [UInt8],
                                                                 using rng: inout R) throws -> [UInt8] {
+        try clientExchange(c1: c1, s0s1s2: s0s1s2, using: &rng).c2
+    }
+
+    /// `clientResponse`, and whether the server signed S1 (the complex form).
+    public static func clientExchange<R: RandomNumberGenerator>(c1: [UInt8], s0s1s2: [UInt8],
+                                                                using rng: inout R) throws -> (c2: [UInt8], complex: Bool) {
         guard s0s1s2.count >= s0s1s2Size, c1.count >= packetSize else { throw KernelError.truncated("rtmp s0s1s2") }
         guard s0s1s2[0] == 3 else { throw RTMPError.malformed("handshake version \(s0s1s2[0]), want 3") }
         let s1 = s0s1s2[1..<(1 + packetSize)]
         if s1[s1.startIndex + 5] >= 3, let (_, pos) = findDigest(s1, key: serverKey[0..<36]) {
-            return signedResponse(peerDigest: s1[(s1.startIndex + pos)..<(s1.startIndex + pos + 32)],
-                                  fullKey: playerKey, using: &rng)
+            return (signedResponse(peerDigest: s1[(s1.startIndex + pos)..<(s1.startIndex + pos + 32)],
+                                   fullKey: playerKey, using: &rng), true)
         }
-        return Array(s1)
+        return (Array(s1), false)
     }
 }
