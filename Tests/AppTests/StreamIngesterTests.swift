@@ -181,7 +181,8 @@ final class StreamIngesterTests: XCTestCase {
     }
 }
 
-/// Accepts RTMP, handshakes, and answers `play` with Play.Start then SRS's redirect status.
+/// Accepts RTMP and answers `play` with Play.Start then SRS's redirect status (a server-role
+/// `RTMPSession` behind a socket).
 final class RedirectingServer {
     let listener: TCPListener
     var port: Int { listener.boundPort }
@@ -193,51 +194,23 @@ final class RedirectingServer {
         listener.onAccept = { [unowned self] fd, ip, port in
             guard let s = try? StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop) else { return }
             sockets.append(s)
-            var buffer: [UInt8] = []
-            var decoder = RTMPChunkDecoder()
-            var phase = 0
+            var rtmp = RTMPSession(role: .server, time: 0, random: FastRandom(seed: 1))
             s.onData = { bytes in
-                buffer += bytes
-                if phase == 0 {
-                    guard buffer.count >= RTMPHandshake.c0c1Size else { return }
-                    var rng = SystemRandomNumberGenerator()
-                    guard let (r, _) = try? RTMPHandshake.serverResponse(c0c1: Array(buffer[0..<RTMPHandshake.c0c1Size]), time: 0, using: &rng) else {
-                        return s.close()
+                do {
+                    try rtmp.feed(bytes)
+                    while let e = try rtmp.nextEvent() {
+                        switch e {
+                        case .connect: rtmp.acceptConnect(chunkSize: 4096, data: [])
+                        case .play:
+                            rtmp.acceptPlay()
+                            rtmp.redirect(to: url)
+                        default: break
+                        }
                     }
-                    s.send(r)
-                    buffer.removeFirst(RTMPHandshake.c0c1Size)
-                    phase = 1
+                    s.send(rtmp.takeOutput())
+                } catch {
+                    s.close()
                 }
-                if phase == 1 {
-                    guard buffer.count >= RTMPHandshake.c2Size else { return }
-                    buffer.removeFirst(RTMPHandshake.c2Size)
-                    phase = 2
-                }
-                if !buffer.isEmpty {
-                    Self.answer(&decoder, buffer, s, url)
-                    buffer = []
-                }
-            }
-        }
-    }
-
-    private static func answer(_ decoder: inout RTMPChunkDecoder, _ bytes: [UInt8], _ s: StreamSocket, _ url: String) {
-        guard let messages = try? decoder.feed(bytes) else { return s.close() }
-        for m in messages where m.type == RTMPMessageType.amf0Command {
-            guard let cmd = try? RTMPCommand.decode(type: m.type, payload: m.payload) else { continue }
-            switch cmd.name {
-            case "connect":
-                let info = RTMPStatus.info(code: "NetConnection.Connect.Success", description: "ok")
-                s.send(RTMPChunkEncoder.encode(RTMPCommand(name: "_result", transactionID: cmd.transactionID, commandObject: .null,
-                                                           arguments: [info]).message(), chunkSize: 128))
-            case "createStream":
-                s.send(RTMPChunkEncoder.encode(RTMPCommand(name: "_result", transactionID: cmd.transactionID, commandObject: .null,
-                                                           arguments: [.number(1)]).message(), chunkSize: 128))
-            case "play":
-                s.send(RTMPChunkEncoder.encode(RTMPStatus.onStatus(streamID: 1, code: "NetStream.Play.Start", description: "start"), chunkSize: 128))
-                s.send(RTMPChunkEncoder.encode(RTMPRedirect.status(url: url), chunkSize: 128))
-            default:
-                break
             }
         }
     }

@@ -18,8 +18,8 @@ final class UpstreamRequestTests: XCTestCase {
         // token_traverse: the client's tcUrl as is.
         let t = UpstreamRequest(vhost: "v", app: "live", stream: "s", clientTcUrl: "rtmp://edge/live?token=abc")
         XCTAssertEqual(t.tcUrl(for: .tcp(host: "10.0.0.1", port: 1935)), "rtmp://edge/live?token=abc")
-        XCTAssertEqual(RTMPClientSession.appField(of: "rtmp://edge/live?token=abc", fallback: "x"), "live?token=abc")
-        XCTAssertEqual(RTMPClientSession.appField(of: "rtmp://edge", fallback: "x"), "x")
+        XCTAssertEqual(RTMPClientOptions.appField(of: "rtmp://edge/live?token=abc", fallback: "x"), "live?token=abc")
+        XCTAssertEqual(RTMPClientOptions.appField(of: "rtmp://edge", fallback: "x"), "x")
     }
 
     func testFromClientWithVhostTransformAndTokenTraverse() {

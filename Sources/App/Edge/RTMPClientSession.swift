@@ -3,17 +3,14 @@ import Protocol
 import System
 
 /// One RTMP client connection to an upstream server, callback style on the worker's loop:
-/// resolve (a host name, without blocking) → connect (TCP or unix socket) → handshake →
-/// `connect` → `createStream` → `play` or `publish` → ready. In play mode the upstream's media and
-/// metadata come out of `onMessage`; in publish mode `send` forwards messages. `.connectOnly`
-/// stops after `connect` succeeded (SRS's token-traverse check).
+/// resolve (a host name, without blocking) → connect (TCP or unix socket) → the protocol of a
+/// client `RTMPSession` (handshake, `connect`, `createStream`, `play` or `publish`) → ready. In
+/// play mode the upstream's media and metadata come out of `onMessage`; in publish mode `send`
+/// forwards messages. `.connectOnly` stops after `connect` succeeded (SRS's token-traverse check).
 ///
 /// Every phase has a deadline, and a ready play session must keep receiving (`idleMs`). The
 /// session ends exactly once: `onClose` with the reason, or silently by `close()`.
 public final class RTMPClientSession {
-    /// What the session does once connected: play the stream, publish it, or only `connect`.
-    public enum Mode: Sendable { case play, publish, connectOnly }
-
     /// Deadlines, in milliseconds.
     public struct Timeouts: Equatable, Sendable {
         /// TCP/unix connect (a lookup has its own 5 s deadline).
@@ -27,27 +24,15 @@ public final class RTMPClientSession {
         public init() {}
     }
 
-    enum Phase: String {
-        case idle, resolve, connect, handshake, connectApp = "connect app", createStream, start, ready, closed
-    }
-
-    /// Transaction ids of our commands.
-    enum Txn {
-        static let connect: Double = 1
-        static let releaseStream: Double = 2
-        static let fcPublish: Double = 3
-        static let createStream: Double = 4
-        static let publish: Double = 5
-    }
+    enum Phase { case idle, resolve, connect, setup, ready, closed }
 
     /// Where it connects, what it asks for, and what it does.
     public let endpoint: UpstreamEndpoint
     public let request: UpstreamRequest
-    public let mode: Mode
+    public let mode: RTMPClientOptions.Mode
     /// SRS-style context id for this session's log lines.
     public let cid: String
     let timeouts: Timeouts
-    let chunkSize: Int
     let loop: EventLoop
     private let resolver: DNSResolver?
 
@@ -60,24 +45,17 @@ public final class RTMPClientSession {
     /// Publish mode: everything queued was written (for flow control of the producer).
     public var onDrained: (() -> Void)?
 
-    var phase = Phase.idle
-    var socket: StreamSocket?
+    private var phase = Phase.idle
+    private var socket: StreamSocket?
     private var connector: SocketConnector?
     private var ticker: RepeatingTimer?
-    var handshakeBytes: [UInt8] = []
-    var c1: [UInt8] = []
-    var decoder = RTMPChunkDecoder()
-    var outChunkSize = 128
-    /// The stream id `createStream` gave us.
-    var streamID: UInt32 = 1
-    var peerAckWindow: UInt32 = 0
-    var lastAckedBytes: UInt64 = 0
+    private var rtmp: RTMPSession
     private var setupStartMs: Int64 = 0
     private var lastReceiveMs: Int64 = 0
 
     /// A session to `endpoint`; nothing happens before `start()`. A `.tcp` host that is a name is
     /// looked up with `resolver` (its first address). `chunkSize` is what we send with.
-    public init(endpoint: UpstreamEndpoint, request: UpstreamRequest, mode: Mode, loop: EventLoop,
+    public init(endpoint: UpstreamEndpoint, request: UpstreamRequest, mode: RTMPClientOptions.Mode, loop: EventLoop,
                 resolver: DNSResolver? = nil, chunkSize: Int = 60000, timeouts: Timeouts = Timeouts(),
                 cid: String = Log.newContextID()) {
         self.endpoint = endpoint
@@ -85,9 +63,14 @@ public final class RTMPClientSession {
         self.mode = mode
         self.loop = loop
         self.resolver = resolver
-        self.chunkSize = max(128, min(chunkSize, 65536))
         self.timeouts = timeouts
         self.cid = cid
+        let tcUrl = request.tcUrl(for: endpoint)
+        let options = RTMPClientOptions(mode: mode, tcUrl: tcUrl, app: RTMPClientOptions.appField(of: tcUrl, fallback: request.app),
+                                        streamName: request.streamName,
+                                        flashVer: "FMLE/3.0 (compatible; \(Version.server))", chunkSize: chunkSize)
+        rtmp = RTMPSession(role: .client(options), time: UInt32(truncatingIfNeeded: Clock.monotonicMs()),
+                           random: FastRandom(seed: ProcessRandom.generator.next()))
     }
 
     deinit {
@@ -96,12 +79,6 @@ public final class RTMPClientSession {
         socket?.close()
     }
 
-    /// True once the upstream accepted (see `onReady`) and until the session ends.
-    public var isReady: Bool { phase == .ready }
-    /// True once the session ended (either way).
-    public var isClosed: Bool { phase == .closed }
-    /// Bytes received from the upstream.
-    public var bytesRead: UInt64 { socket?.bytesRead ?? 0 }
     /// Bytes queued towards the upstream and not yet written.
     public var pendingBytes: Int { socket?.pendingBytes ?? 0 }
     /// The tcUrl sent in `connect`.
@@ -143,12 +120,9 @@ public final class RTMPClientSession {
 
     /// Publish mode, once ready: sends an audio, video or data message on our stream.
     public func send(_ m: RTMPMessage) {
-        guard phase == .ready, mode == .publish, let s = socket else { return }
-        var out = m
-        out.streamID = streamID
-        out.chunkStreamID = m.type == RTMPMessageType.video ? RTMPChunkStreamID.video
-            : m.type == RTMPMessageType.audio ? RTMPChunkStreamID.audio : RTMPChunkStreamID.streamData
-        s.send(RTMPChunkEncoder.encode(out, chunkSize: outChunkSize))
+        guard phase == .ready, mode == .publish else { return }
+        rtmp.sendMedia(m)
+        writeOutput()
     }
 
     /// Ends the session without calling `onClose`. A ready publisher first says `FCUnpublish`
@@ -161,8 +135,8 @@ public final class RTMPClientSession {
         stopTimers()
         guard let s = socket else { return }
         if wasPublishing {
-            send(command: RTMPCommand(name: "FCUnpublish", transactionID: 6, arguments: [.string(request.streamName)]))
-            send(command: RTMPCommand(name: "deleteStream", transactionID: 7, arguments: [.number(Double(streamID))]))
+            rtmp.unpublish()
+            writeOutput()
             // Written now: the owner usually releases the session (and its socket) right after.
             s.flush()
             s.closeWhenFlushed()
@@ -187,71 +161,75 @@ public final class RTMPClientSession {
             s.onData = { [weak self] bytes in self?.received(bytes) }
             s.onClose = { [weak self] reason in self?.socketClosed(reason) }
             s.onDrained = { [weak self] in self?.onDrained?() }
-            let hello = RTMPHandshake.clientHello(time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &ProcessRandom.generator)
-            c1 = Array(hello[1...])
-            phase = .handshake
+            rtmp.start()
+            phase = .setup
             setupStartMs = loop.now
             lastReceiveMs = loop.now
-            s.send(hello)
+            writeOutput()
         }
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         lastReceiveMs = loop.now
         do {
-            if phase == .handshake {
-                try handshake(Array(bytes))
-            } else if phase != .closed {
-                try handle(try decoder.feed(bytes))
+            try rtmp.feed(bytes)
+            while phase != .closed, let event = try rtmp.nextEvent() {
+                writeOutput()
+                handle(event)
             }
-            acknowledgeIfNeeded()
-        } catch let e as RTMPClientError {
-            fail(e)
+            writeOutput()
         } catch {
             fail(.protocolError(endpoint, "\(error)"))
         }
     }
 
-    private func handshake(_ bytes: [UInt8]) throws {
-        handshakeBytes += bytes
-        guard handshakeBytes.count >= RTMPHandshake.s0s1s2Size else { return }
-        let s0s1s2 = Array(handshakeBytes[0..<RTMPHandshake.s0s1s2Size])
-        let rest = Array(handshakeBytes[RTMPHandshake.s0s1s2Size...])
-        handshakeBytes = []
-        let c2 = try RTMPHandshake.clientResponse(c1: c1, s0s1s2: s0s1s2, using: &ProcessRandom.generator)
-        c1 = []
-        socket?.send(c2)
-        sendConnect()
-        if !rest.isEmpty { try handle(try decoder.feed(rest)) }
+    private func handle(_ event: RTMPSessionEvent) {
+        switch event {
+        case .connected:
+            if mode == .connectOnly { becomeReady() }
+        case .started:
+            becomeReady()
+        case .media(let m), .data(let m):
+            if phase == .ready && mode == .play { onMessage?(m) }
+        case .redirected(let url):
+            fail(.redirected(endpoint, to: url))
+        case .rejected(let code, let description):
+            fail(.rejected(endpoint, code: code, description: description))
+        case .closeRequested:
+            fail(.closed(endpoint, phase: stageName, reason: "upstream sent close"))
+        case .handshakeDone, .streamCreated, .status, .connect, .publish, .play, .unpublish, .deleteStream:
+            break
+        }
     }
 
-    /// Writes a protocol message as is.
-    func write(_ m: RTMPMessage) {
-        socket?.send(RTMPChunkEncoder.encode(m, chunkSize: outChunkSize))
+    /// Writes what the protocol has to say.
+    private func writeOutput() {
+        guard rtmp.hasOutput else { return }
+        socket?.send(rtmp.takeOutput())
     }
 
-    func send(command: RTMPCommand, streamID: UInt32 = 0) {
-        write(command.message(streamID: streamID, chunkStreamID: streamID == 0 ? RTMPChunkStreamID.command : 8))
-    }
-
-    /// Sends an Acknowledgement each time the peer's window of bytes was received (RTMP §5.4.3).
-    private func acknowledgeIfNeeded() {
-        guard phase != .closed, let s = socket, peerAckWindow > 0,
-              s.bytesRead - lastAckedBytes >= UInt64(peerAckWindow) else { return }
-        lastAckedBytes = s.bytesRead
-        write(RTMPControl.acknowledgement(UInt32(truncatingIfNeeded: s.bytesRead)))
+    /// The phase, for error messages: the protocol's stage while setting up.
+    private var stageName: String {
+        switch phase {
+        case .idle: return "idle"
+        case .resolve: return "resolve"
+        case .connect: return "connect"
+        case .setup: return rtmp.stage.description
+        case .ready: return "ready"
+        case .closed: return "closed"
+        }
     }
 
     private func socketClosed(_ reason: StreamSocket.CloseReason) {
         guard phase != .closed else { return }
-        fail(.closed(endpoint, phase: phase.rawValue, reason: reason.description))
+        fail(.closed(endpoint, phase: stageName, reason: reason.description))
     }
 
     private func tick() {
         let now = loop.now
         switch phase {
-        case .handshake, .connectApp, .createStream, .start:
-            if now - setupStartMs > timeouts.setupMs { fail(.timeout(endpoint, phase: phase.rawValue, ms: now - setupStartMs)) }
+        case .setup:
+            if now - setupStartMs > timeouts.setupMs { fail(.timeout(endpoint, phase: stageName, ms: now - setupStartMs)) }
         case .ready:
             if mode == .play, now - lastReceiveMs > timeouts.idleMs {
                 fail(.timeout(endpoint, phase: "receive", ms: now - lastReceiveMs))
@@ -264,7 +242,7 @@ public final class RTMPClientSession {
     }
 
     /// Ends the session with `error`: closes everything, then tells the owner.
-    func fail(_ error: RTMPClientError) {
+    private func fail(_ error: RTMPClientError) {
         guard phase != .closed else { return }
         phase = .closed
         stopTimers()
@@ -275,7 +253,7 @@ public final class RTMPClientSession {
     }
 
     /// The upstream accepted.
-    func becomeReady() {
+    private func becomeReady() {
         phase = .ready
         lastReceiveMs = loop.now
         onReady?()
