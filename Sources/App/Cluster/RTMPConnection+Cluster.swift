@@ -4,12 +4,10 @@ import System
 
 /// What an RTMP connection remembers of the cluster features.
 struct RTMPClusterState {
-    /// Messages received while the token-traverse check of `connect` runs (nil: no check).
-    var held: [RTMPMessage]?
+    /// The token-traverse check of `connect` runs (the session holds later messages meanwhile).
+    var checkingToken = false
     /// An origin-cluster discovery for this player is running (or it was redirected).
     var redirecting = false
-    /// Messages a client may send while its connect is checked.
-    static let maxHeld = 64
 }
 
 /// The RTMP side of the edge and origin cluster: the few calls `RTMPConnection+Commands.swift`
@@ -26,28 +24,27 @@ extension RTMPConnection {
     // MARK: - Token traverse (connect)
 
     /// On an edge vhost with `token_traverse on`: holds the client (its `connect` answer and every
-    /// later message) until an origin accepted its tcUrl. Returns true when the check started.
-    func startTokenTraverse(_ cmd: RTMPCommand, vhost: VhostConfig) -> Bool {
+    /// later message, which the session keeps) until an origin accepted its tcUrl. Returns true
+    /// when the check started.
+    func startTokenTraverse(vhost: VhostConfig) -> Bool {
         guard vhost.cluster.isEdge && vhost.cluster.tokenTraverse else { return false }
-        cluster.held = []
+        cluster.checkingToken = true
         pauseReading(.tokenTraverse, true)
         server.cluster.checkToken(request: request, vhost: vhost, cid: cid) { [weak self] error in
             guard let self, !self.socket.closed else { return }
             Log.cid = self.cid
+            self.cluster.checkingToken = false
             if let error {
                 Log.warnRepeated("reject client", "reject client: edge token traverse failed, tcUrl=\(self.request.tcUrl): \(error)", cid: self.cid)
-                self.send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, arguments: [
-                    RTMPStatus.info(level: "error", code: "NetConnection.Connect.Rejected",
-                                    description: "edge token traverse failed")]).message())
+                self.rtmp.rejectConnect(description: "edge token traverse failed")
+                self.writeOutput()
                 self.closeAfterRefusal()
                 return
             }
-            let held = self.cluster.held ?? []
-            self.cluster.held = nil
-            self.acceptConnect(cmd)
+            self.acceptConnect()
             self.pauseReading(.tokenTraverse, false)
             do {
-                try self.handle(held)
+                try self.handleEvents()
             } catch {
                 self.fail("\(error)")
             }
@@ -55,19 +52,9 @@ extension RTMPConnection {
         return true
     }
 
-    /// While the connect is checked, later messages wait. Returns true when `m` was held.
-    func holdDuringTokenTraverse(_ m: RTMPMessage) throws -> Bool {
-        guard cluster.held != nil else { return false }
-        guard cluster.held!.count < RTMPClusterState.maxHeld else {
-            throw RTMPError.limit("more than \(RTMPClusterState.maxHeld) messages before connect was accepted")
-        }
-        cluster.held!.append(m)
-        return true
-    }
-
     /// The connection closed: stop its pending cluster work.
     func clusterConnectionClosed() {
-        if cluster.held != nil { server.cluster.cancelTokenCheck(cid: cid) }
+        if cluster.checkingToken { server.cluster.cancelTokenCheck(cid: cid) }
     }
 
     // MARK: - Play
@@ -88,7 +75,8 @@ extension RTMPConnection {
             }
             let url = ClusterService.redirectURL(origin, request: r)
             Log.traceClient("rtmp: redirect in cluster", "rtmp: redirect in cluster, from=\(r.host):\(r.port), target=\(origin.ip):\(origin.port), rurl=\(url)", cid: self.cid)
-            self.send(RTMPRedirect.status(url: url))
+            self.rtmp.redirect(to: url)
+            self.writeOutput()
             // SRS waits up to 3 s for the client to answer, then closes; a client that follows
             // the redirect closes first.
             self.server.loop.schedule(afterMs: 3000) { [weak self] in self?.socket.closeWhenFlushed() }
@@ -117,9 +105,7 @@ extension RTMPConnection {
         guard let f = server.cluster.edgePublish(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster),
                                                  vhost: vhost, cid: cid) else {
             Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)
-            send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Publish.BadName",
-                                     description: "Stream \(request.streamURL) is already publishing.", level: "error"))
-            closeAfterRefusal()
+            rejectBusyPublish()
             return true
         }
         role = .edgePublisher(f)
@@ -130,8 +116,9 @@ extension RTMPConnection {
             self.fail("edge publish upstream: \(error)")
         }
         f.onBackpressure = { [weak self] paused in self?.pauseReading(.upstreamBackpressure, paused) }
-        sendPublishStart()
-        Log.traceClient("start publish stream", "\(fmle ? "FMLE" : "flash") start publish stream \(source.key) through edge, tcUrl=\(request.tcUrl)", cid: cid)
+        rtmp.acceptPublish()
+        writeOutput()
+        Log.traceClient("start publish stream", "\(rtmp.isFMLE ? "FMLE" : "flash") start publish stream \(source.key) through edge, tcUrl=\(request.tcUrl)", cid: cid)
         return true
     }
 

@@ -24,18 +24,18 @@ extension RTMPConnection: LiveConsumer {
     // MARK: - Player side
 
     public func deliver(_ m: MediaMessage) {
-        output?.deliver(m, m.rtmp(chunkSize: outChunkSize))
+        output?.deliver(m, m.rtmp(chunkSize: rtmp.outChunkSize))
     }
 
     public func sourceUnpublished() {
         guard !socket.closed else { return }
-        send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Play.UnpublishNotify",
-                                 description: "The stream is unpublished"))
+        rtmp.sendStreamStatus(code: "NetStream.Play.UnpublishNotify", description: "The stream is unpublished")
+        writeOutput()
     }
 
     public func sourcePublished() {
         guard !socket.closed else { return }
-        send(RTMPStatus.onStatus(streamID: Self.mediaStreamID, code: "NetStream.Play.PublishNotify",
-                                 description: "The stream is published"))
+        rtmp.sendStreamStatus(code: "NetStream.Play.PublishNotify", description: "The stream is published")
+        writeOutput()
     }
 }

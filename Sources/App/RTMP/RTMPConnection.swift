@@ -2,11 +2,11 @@ import Kernel
 import Protocol
 import System
 
-/// One RTMP client: handshake, chunk stream, then commands. A connection becomes a publisher or a
-/// player of a `LiveSource`. All of it runs on the worker's loop; each incoming message is handled
-/// to completion before the next.
+/// One RTMP client: the protocol is a server-role `RTMPSession` (handshake, chunk stream, SRS's
+/// answers); this connection decides what the client may do and becomes a publisher or a player
+/// of a `LiveSource`. All of it runs on the worker's loop; each event is handled to completion
+/// before the next.
 public final class RTMPConnection: ServerConnection {
-    enum Phase { case c0c1, c2, messages }
     enum Role { case none, publisher(LiveSource), player(LiveSource), edgePublisher(EdgeForwarder) }
 
     public let cid: String
@@ -14,26 +14,17 @@ public final class RTMPConnection: ServerConnection {
     unowned let server: Server
     let createdMs: Int64
 
-    var phase = Phase.c0c1
+    /// The protocol: bytes in, events out, SRS's answers to send.
+    var rtmp = RTMPSession(role: .server, time: UInt32(truncatingIfNeeded: Clock.monotonicMs()),
+                           random: FastRandom(seed: ProcessRandom.generator.next()))
     /// The handshake and command-phase deadlines.
     var startClock: RTMPStartClock
-    var handshakeBytes: [UInt8] = []
-    var decoder = RTMPChunkDecoder()
     var request = RTMPRequest()
-    var connected = false
     var role = Role.none
-    /// FMLE clients (ffmpeg, OBS) call releaseStream/FCPublish before publish.
-    var fmle = false
-    var outChunkSize = 128
-    var peerAckWindow: UInt32 = 0
-    var lastAckedBytes: UInt64 = 0
     var lastMediaMs: Int64 = 0
     var gotFirstMedia = false
     /// Edge and origin cluster state (token traverse, redirect).
     var cluster = RTMPClusterState()
-    /// Set once a refusal was answered: the connection closes when it is sent, and what the
-    /// client sent after the refused command is ignored.
-    private(set) var refused = false
     /// Why reading is paused now (see `RTMPConnection+ReadPause.swift`).
     var readPauses: Set<ReadPause> = []
 
@@ -76,14 +67,14 @@ public final class RTMPConnection: ServerConnection {
         info.recvBytes = socket.bytesRead
         switch role {
         case .publisher(let s):
-            info.type = fmle ? "fmle-publish" : "flash-publish"
+            info.type = rtmp.isFMLE ? "fmle-publish" : "flash-publish"
             info.publish = true
             info.streamID = s.id
         case .player(let s):
             info.type = "rtmp-play"
             info.streamID = s.id
         case .edgePublisher(let f):
-            info.type = fmle ? "fmle-publish" : "flash-publish"
+            info.type = rtmp.isFMLE ? "fmle-publish" : "flash-publish"
             info.publish = true
             info.streamID = f.source.id
         case .none:
@@ -97,13 +88,8 @@ public final class RTMPConnection: ServerConnection {
     private func received(_ bytes: UnsafeRawBufferPointer) {
         Log.cid = cid
         do {
-            switch phase {
-            case .c0c1, .c2:
-                try handshake(bytes)
-            case .messages:
-                try handle(try decoder.feed(bytes))
-            }
-            acknowledgeIfNeeded()
+            try rtmp.feed(bytes)
+            try handleEvents()
             pauseReadingWhileAnswersPileUp()
         } catch {
             fail("\(error)")
@@ -116,13 +102,13 @@ public final class RTMPConnection: ServerConnection {
     func observeStart() {
         let started: Bool
         if case .none = role { started = cluster.redirecting } else { started = true }
-        startClock.observe(handshakeDone: phase == .messages, started: started, now: server.loop.now)
+        startClock.observe(handshakeDone: rtmp.stage != .handshake, started: started, now: server.loop.now)
     }
 
     /// Waiting for its client to publish or play since this time; nil once it does, while an
     /// upstream decides (edge token traverse), and for a sibling's relay pull.
     public var waitingSinceMs: Int64? {
-        guard !isInternal, !socket.closed, cluster.held == nil else { return nil }
+        guard !isInternal, !socket.closed, !cluster.checkingToken else { return nil }
         return startClock.waitingSince
     }
 
@@ -134,75 +120,49 @@ public final class RTMPConnection: ServerConnection {
         socket.close()
     }
 
-    private func handshake(_ bytes: UnsafeRawBufferPointer) throws {
-        handshakeBytes.append(contentsOf: bytes)
-        if phase == .c0c1 {
-            guard handshakeBytes.count >= RTMPHandshake.c0c1Size else { return }
-            let c0c1 = Array(handshakeBytes[0..<RTMPHandshake.c0c1Size])
-            let (s0s1s2, complex) = try RTMPHandshake.serverResponse(
-                c0c1: c0c1, time: UInt32(truncatingIfNeeded: Clock.monotonicMs()), using: &ProcessRandom.generator)
-            socket.send(s0s1s2)
+    /// Handles what the session has for us, in order; its own answers go out before ours. After
+    /// a refusal the session has nothing more: what the client sent after it is ignored.
+    func handleEvents() throws {
+        while !socket.closed, let event = try rtmp.nextEvent() {
+            writeOutput()
+            try handle(event)
+        }
+        writeOutput()
+    }
+
+    private func handle(_ event: RTMPSessionEvent) throws {
+        switch event {
+        case .handshakeDone(let complex):
             Log.infoClient("handshake", "\(complex ? "complex" : "simple") handshake with \(socket.peerIP):\(socket.peerPort)")
-            handshakeBytes.removeFirst(RTMPHandshake.c0c1Size)
-            phase = .c2
-        }
-        if phase == .c2 {
-            guard handshakeBytes.count >= RTMPHandshake.c2Size else { return }
-            let rest = Array(handshakeBytes[RTMPHandshake.c2Size...])
-            handshakeBytes = []
-            phase = .messages
-            if !rest.isEmpty { try handle(try decoder.feed(rest)) }
-        }
-    }
-
-    func handle(_ messages: [RTMPMessage]) throws {
-        for m in messages {
-            if socket.closed || refused { return }
-            if try holdDuringTokenTraverse(m) { continue }
-            try handle(m)
-        }
-    }
-
-    private func handle(_ m: RTMPMessage) throws {
-        switch m.type {
-        case RTMPMessageType.audio, RTMPMessageType.video:
+        case .connect(let cmd):
+            try onConnect(cmd)
+        case .publish(let name):
+            try onPublish(name)
+        case .play(let name):
+            try onPlay(name)
+        case .unpublish, .deleteStream:
+            leaveRole()
+        case .media(let m):
             onMedia(m)
-        case RTMPMessageType.amf0Data, RTMPMessageType.amf3Data:
+        case .data(let m):
             onData(m)
-        case RTMPMessageType.amf0Command, RTMPMessageType.amf3Command:
-            try onCommand(RTMPCommand.decode(type: m.type, payload: m.payload), m)
-        case RTMPMessageType.windowAckSize:
-            var r = ByteReader(m.payload)
-            peerAckWindow = try r.u32()
-        case RTMPMessageType.userControl:
-            var r = ByteReader(m.payload)
-            if try r.u16() == RTMPControl.pingRequest {
-                send(RTMPControl.userControl(event: RTMPControl.pingResponse, value: try r.u32()))
-            }
-        default:
-            // Set chunk size and abort were applied by the decoder; acks and bandwidth need nothing.
+        case .connected, .streamCreated, .started, .status, .redirected, .rejected, .closeRequested:
+            // Client-role events.
             break
         }
     }
 
-    /// Sends an Acknowledgement each time the peer's window of bytes was received (RTMP §5.4.3).
-    private func acknowledgeIfNeeded() {
-        guard peerAckWindow > 0, socket.bytesRead - lastAckedBytes >= UInt64(peerAckWindow) else { return }
-        lastAckedBytes = socket.bytesRead
-        send(RTMPControl.acknowledgement(UInt32(truncatingIfNeeded: socket.bytesRead)))
-    }
-
     // MARK: - Output
 
-    func send(_ m: RTMPMessage) {
-        socket.send(RTMPChunkEncoder.encode(m, chunkSize: outChunkSize))
+    /// Writes what the session has to say (before any media queued after it).
+    func writeOutput() {
+        if rtmp.hasOutput { socket.send(rtmp.takeOutput()) }
     }
 
     // MARK: - Lifetime
 
-    /// After answering a refusal: close once it is sent, ignore the rest.
+    /// After answering a refusal (the session ignores what follows): close once it is sent.
     func closeAfterRefusal() {
-        refused = true
         socket.closeWhenFlushed()
     }
 
