@@ -13,7 +13,6 @@ public struct RTMPRequest: Equatable, Sendable {
     public var param: String = ""
     public var pageUrl: String = ""
     public var swfUrl: String = ""
-    public var objectEncoding: Double = 0
 
     public init() {}
 
