@@ -249,8 +249,11 @@ public struct RTMPSession {
 
     /// Media flows to a server from its client, to a client once it plays.
     private var acceptsMedia: Bool {
-        guard let o = clientOptions else { return true }
-        return stage == .started && o.mode == .play
+        switch clientOptions?.mode {
+        case nil: return true
+        case .play?: return stage == .started
+        case .publish?, .connectOnly?: return false
+        }
     }
 
     private mutating func handle(_ m: RTMPMessage) throws -> RTMPSessionEvent? {
