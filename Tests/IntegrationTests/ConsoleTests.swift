@@ -1,0 +1,224 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The console (html/console.html) in headless Chromium, driven over the DevTools protocol,
+/// against the real `srs` with ffmpeg publishing: it lists the stream, its preview plays (the
+/// page's FLV→fMP4 remuxer feeding Media Source Extensions), the kick button disconnects a
+/// client, and the API's basic auth gets a login prompt.
+final class ConsoleTests: XCTestCase {
+    static let config = """
+        listen {RTMP};
+        daemon off;
+        srs_log_tank console;
+        pid ./objs/srs.pid;
+        http_api { enabled on; listen {API}; }
+        http_server { enabled on; listen {HTTP}; dir \(HTTPIntegrationTests.htmlDir); }
+        vhost __defaultVhost__ {
+            http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+        }
+        """
+
+    private var cleanups: [() -> Void] = []
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(HeadlessChromium.binary != nil && Tool.available("ffmpeg"), "chromium/ffmpeg not installed")
+    }
+
+    override func tearDown() {
+        for cleanup in cleanups.reversed() { cleanup() }
+        cleanups = []
+    }
+
+    private func start(_ config: String = ConsoleTests.config) throws -> SRSProcess {
+        let srs = try SRSProcess(config: config)
+        cleanups.append { srs.stop() }
+        try srs.waitListening()
+        try srs.waitListening(srs.httpPort)
+        try srs.waitListening(srs.apiPort)
+        return srs
+    }
+
+    private func publish(_ srs: SRSProcess, _ stream: String, seconds: Int = 30, extra: [String] = []) throws -> Tool {
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/\(stream)", seconds: seconds, extra: extra)
+        cleanups.append { pub.stop() }
+        return pub
+    }
+
+    private func browser(_ url: String) throws -> HeadlessChromium {
+        let b = try HeadlessChromium()
+        cleanups.append { b.stop() }
+        try b.open(url)
+        return b
+    }
+
+    private func consoleURL(_ srs: SRSProcess) -> String {
+        "http://127.0.0.1:\(srs.httpPort)/console.html?host=127.0.0.1&port=\(srs.apiPort)"
+    }
+
+    /// The page lists the published stream within 5 s with its codecs, its preview plays (the
+    /// video's clock advances by more than a second, frames of the published size decoded), the
+    /// screenshot shows it, and nothing was logged as an error.
+    func testListsStreamAndPreviewPlays() throws {
+        let srs = try start()
+        _ = try publish(srs, "console")
+        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        let b = try browser(consoleURL(srs))
+        let row = "document.querySelector('#streams tr[data-stream=\"/live/console\"]')"
+        let text = try b.wait("\(row)?.textContent", timeout: 5, "the stream listed") as? String ?? ""
+        XCTAssertTrue(text.contains("H264") && text.contains("320×240") && text.contains("AAC"), text)
+
+        try b.evaluate("document.querySelector('button[data-preview=\"/live/console\"]').click()")
+        try b.wait("document.querySelector('#preview').dataset.state === 'playing'", timeout: 10, "the preview playing")
+        let video = "document.querySelector('#preview video')"
+        let first = try b.wait("\(video).currentTime", timeout: 5, "the video's clock started") as? Double ?? 0
+        try b.wait("\(video).currentTime > \(first + 1) && \(video).currentTime > 1", timeout: 10, "the video's clock advancing")
+        XCTAssertEqual(try b.evaluate("\(video).videoWidth") as? Int, 320)
+        XCTAssertEqual(try b.evaluate("\(video).videoHeight") as? Int, 240)
+        let frames = try b.evaluate("\(video).getVideoPlaybackQuality().totalVideoFrames") as? Int ?? 0
+        XCTAssertGreaterThan(frames, 25)
+        XCTAssertEqual(try b.evaluate("document.querySelector('#preview-state').textContent") as? String,
+                       "playing: video/mp4; codecs=\"avc1.42c00d,mp4a.40.2\"")
+
+        try checkScreenshot(b, in: srs.dir)
+        XCTAssertEqual(b.errors, [])
+    }
+
+    /// The kick button next to a client disconnects it: the API no longer lists it, nor does the page.
+    func testKickButtonDisconnectsClient() throws {
+        let srs = try start()
+        _ = try publish(srs, "kick")
+        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        let player = try Tool("ffmpeg", ["-v", "error", "-i", "rtmp://127.0.0.1:\(srs.rtmpPort)/live/kick", "-t", "30", "-f", "null", "-"])
+        cleanups.append { player.stop() }
+        let id = try Self.waitForClient(srs, type: "rtmp-play")
+        let b = try browser(consoleURL(srs))
+        let button = "document.querySelector('button[data-kick=\"\(id)\"]')"
+        try b.wait("\(button) !== null", timeout: 5, "the client listed")
+        try b.evaluate("\(button).click()")
+        let deadline = Date().addingTimeInterval(5)
+        while try Self.clientIDs(srs).contains(id) {
+            if Date() > deadline { XCTFail("client \(id) still listed by the API 5 s after the kick"); break }
+            usleep(100_000)
+        }
+        try b.wait("\(button) === null", timeout: 5, "the client gone from the page")
+        XCTAssertEqual(try b.evaluate("document.querySelector('#notice').textContent") as? String, "kicked \(id)")
+        XCTAssertEqual(b.errors, [])
+    }
+
+    /// With `http_api { auth { ... } }` the page asks for a user and password (a wrong one again),
+    /// then shows the server with the right one.
+    func testAsksForCredentialsWhenAPIHasAuth() throws {
+        let srs = try start(Self.config.replacingOccurrences(
+            of: "http_api { enabled on; listen {API}; }",
+            with: "http_api { enabled on; listen {API}; auth { enabled on; username admin; password s3cret; } }"))
+        _ = try publish(srs, "auth")
+        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        let b = try browser(consoleURL(srs))
+        try b.wait("document.querySelector('#login').open", timeout: 5, "the login prompt")
+        let signIn = { (user: String, password: String) in
+            _ = try b.evaluate("""
+                document.querySelector('#login-user').value = '\(user)';
+                document.querySelector('#login-password').value = '\(password)';
+                document.querySelector('#login-submit').click()
+                """)
+        }
+        try signIn("admin", "wrong")
+        try b.wait("document.querySelector('#login').open && document.querySelector('#login-why').textContent", timeout: 5, "the prompt again")
+        XCTAssertEqual(try b.evaluate("document.querySelector('#login-why').textContent") as? String, "Wrong user or password.")
+        try signIn("admin", "s3cret")
+        try b.wait("document.querySelector('#streams tr[data-stream=\"/live/auth\"]')", timeout: 5, "the stream listed")
+        XCTAssertEqual(try b.evaluate("document.querySelector('#login').open") as? Bool, false)
+        // Chromium logs each refused request; nothing else went wrong.
+        XCTAssertEqual(b.errors.filter { !$0.contains("status of 401 (Unauthorized) http://127.0.0.1:\(srs.apiPort)/api/v1/") }, [])
+    }
+
+    /// A stream without audio and one without video play too; when the publisher leaves, the
+    /// preview plays what it has and ends, without an error.
+    func testPreviewPlaysVideoOnlyAndAudioOnlyAndEndsWithTheStream() throws {
+        let srs = try start()
+        _ = try publish(srs, "videoonly", seconds: 7, extra: ["-an"])
+        // Not FFmpeg.publish with -vn: its unused video input would no longer pace the audio.
+        let audio = try Tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                                        "-t", "30", "-c:a", "aac", "-b:a", "64k", "-f", "flv", "rtmp://127.0.0.1:\(srs.rtmpPort)/live/audioonly"])
+        cleanups.append { audio.stop() }
+        let b = try browser(consoleURL(srs))
+        let video = "document.querySelector('#preview video')"
+        let state = "document.querySelector('#preview-state').textContent"
+        for stream in ["videoonly", "audioonly"] {
+            try b.wait("document.querySelector('button[data-preview=\"/live/\(stream)\"]:not([disabled])')", timeout: 10,
+                       "/live/\(stream) listed")
+            try b.evaluate("document.querySelector('button[data-preview=\"/live/\(stream)\"]').click()")
+            try b.wait("document.querySelector('#preview').dataset.state === 'playing'", timeout: 10, "\(stream) playing")
+            let first = try b.wait("\(video).currentTime", timeout: 5, "\(stream): the clock started") as? Double ?? 0
+            try b.wait("\(video).currentTime > \(first + 1)", timeout: 10, "\(stream): the clock advancing")
+            if stream == "videoonly" {
+                XCTAssertEqual(try b.evaluate(state) as? String, "playing: video/mp4; codecs=\"avc1.42c00d\"")
+                XCTAssertEqual(try b.evaluate("\(video).videoWidth") as? Int, 320)
+                // The publisher stops after 7 s: the preview ends on its own.
+                try b.wait("document.querySelector('#preview').dataset.state === 'ended'", timeout: 15, "the preview ended")
+                XCTAssertEqual(try b.evaluate("\(video).error === null && \(video).ended") as? Bool, true)
+            } else {
+                XCTAssertEqual(try b.evaluate(state) as? String, "playing: audio/mp4; codecs=\"mp4a.40.2\"")
+                XCTAssertEqual(try b.evaluate("\(video).videoWidth") as? Int, 0)
+            }
+        }
+        XCTAssertEqual(b.errors, [])
+    }
+
+    /// The id of the first client of `type` the API lists, waiting for it up to 10 s.
+    private static func waitForClient(_ srs: SRSProcess, type: String) throws -> String {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let clients = try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/clients/?count=100")["clients"] as? [[String: Any]] ?? []
+            if let id = clients.first(where: { $0["type"] as? String == type })?["id"] as? String { return id }
+            usleep(100_000)
+        }
+        throw TestError("no \(type) client within 10 s")
+    }
+
+    private static func clientIDs(_ srs: SRSProcess) throws -> [String] {
+        let clients = try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/clients/?count=100")["clients"] as? [[String: Any]] ?? []
+        return clients.compactMap { $0["id"] as? String }
+    }
+
+    // MARK: - Screenshot
+
+    /// A PNG of the page at the browser's size, not one colour, with the video's box showing a
+    /// picture (testsrc's colour bars), not a black or uniform rectangle.
+    private func checkScreenshot(_ b: HeadlessChromium, in dir: URL) throws {
+        let png = try b.screenshot()
+        let file = dir.appendingPathComponent("console.png")
+        try png.write(to: file)
+        if let keep = ProcessInfo.processInfo.environment["CONSOLE_SCREENSHOT"] { try? png.write(to: URL(fileURLWithPath: keep)) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file.path))
+        // IHDR: width and height, big-endian, at bytes 16 and 20.
+        XCTAssertEqual(png.prefix(8), Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+        let be32 = { (o: Int) in png[o..<o + 4].reduce(0) { $0 << 8 | Int($1) } }
+        XCTAssertEqual(be32(16), b.width)
+        XCTAssertEqual(be32(20), b.height)
+        let page = try Self.pixels(file, filter: "scale=64:45")
+        XCTAssertGreaterThan(Set(page).count, 8, "the page is blank")
+        let rect = try b.evaluate("JSON.stringify(document.querySelector('#preview video').getBoundingClientRect())") as? String ?? ""
+        let r = try JSONSerialization.jsonObject(with: Data(rect.utf8)) as? [String: Double] ?? [:]
+        let (x, y, w, h) = (Int(r["x"] ?? 0), Int(r["y"] ?? 0), Int(r["width"] ?? 0), Int(r["height"] ?? 0))
+        XCTAssertTrue(w > 100 && h > 60 && x + w <= b.width && y + h <= b.height, rect)
+        let video = try Self.pixels(file, filter: "crop=\(w):\(h):\(x):\(y),scale=32:18")
+        XCTAssertGreaterThan(Set(video).count, 6, "the video shows no picture")
+    }
+
+    /// The RGB pixels of an image, through an ffmpeg filter, as 24-bit values.
+    private static func pixels(_ file: URL, filter: String) throws -> [Int] {
+        let raw = file.deletingPathExtension().appendingPathExtension("rgb")
+        let (status, out) = try Tool.run("ffmpeg", ["-v", "error", "-y", "-i", file.path, "-vf", filter,
+                                                    "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path], timeout: 20)
+        guard status == 0, let data = try? Data(contentsOf: raw) else { throw TestError("ffmpeg \(filter): \(out)") }
+        let b = [UInt8](data)
+        return stride(from: 0, to: b.count - 2, by: 3).map { (i: Int) -> Int in
+            let r = Int(b[i]) << 16, g = Int(b[i + 1]) << 8
+            return r | g | Int(b[i + 2])
+        }
+    }
+}
