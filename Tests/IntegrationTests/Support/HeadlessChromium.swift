@@ -43,13 +43,15 @@ final class HeadlessChromium {
                                        "--autoplay-policy=no-user-gesture-required", "--window-size=\(width),\(height)"])
     }
 
-    /// Opens `url` in a new page and follows it: later commands go to that page.
-    func open(_ url: String) throws {
+    /// Opens `url` in a new page and follows it: later commands go to that page. `script`, when
+    /// given, runs in the page before any of its own.
+    func open(_ url: String, script: String? = nil) throws {
         let target = try send("Target.createTarget", ["url": "about:blank"], toPage: false)
         guard let targetID = target["targetId"] as? String else { throw TestError("no target: \(target)") }
         let attached = try send("Target.attachToTarget", ["targetId": targetID, "flatten": true], toPage: false)
         session = attached["sessionId"] as? String
         for domain in ["Runtime", "Log", "Page"] { _ = try send("\(domain).enable") }
+        if let script { _ = try send("Page.addScriptToEvaluateOnNewDocument", ["source": script]) }
         _ = try send("Emulation.setDeviceMetricsOverride", ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false])
         _ = try send("Page.navigate", ["url": url])
     }
