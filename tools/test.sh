@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests and integration tests against the real `srs` binary with real
-# clients. Installs the peers the tests need (ffmpeg, nginx, haproxy, chromium) with apt-get
-# when they are missing.
+# clients. Installs the peers the tests need (ffmpeg, nginx, haproxy, chromium, promtool) with
+# apt-get when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,8 @@ command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# promtool (PromtoolTests: the Prometheus text the exporter writes).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
     echo "tools/test.sh: installing ${need[*]}"
     SUDO=""
