@@ -5,8 +5,9 @@ import Glibc
 
 /// Headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
 /// commands in on fd 3, answers and events out on fd 4, each a JSON text ended by a NUL). The
-/// two fds are FIFOs the test opens read-write first, so no open blocks. One page; every wait
-/// is bounded; `stop()` ends the browser by pid and removes its profile.
+/// two fds are FIFOs the test opens read-write and non-blocking first, so no open, read or write
+/// blocks. One page; every wait is bounded; `stop()` ends the browser by pid and removes its
+/// profile.
 final class HeadlessChromium {
     static var binary: String? { ["chromium", "chromium-browser"].first { Tool.available($0) } }
 
@@ -32,7 +33,7 @@ final class HeadlessChromium {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let input = dir.appendingPathComponent("in").path, output = dir.appendingPathComponent("out").path
         guard mkfifo(input, 0o600) == 0, mkfifo(output, 0o600) == 0 else { throw TestError("mkfifo: errno \(errno)") }
-        toBrowser = Glibc.open(input, O_RDWR | O_CLOEXEC)
+        toBrowser = Glibc.open(input, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         fromBrowser = Glibc.open(output, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard toBrowser >= 0, fromBrowser >= 0 else { throw TestError("open fifo: errno \(errno)") }
         process = try Tool("/bin/sh", ["-c", "in=$1 out=$2; shift 2; exec \"$@\" 3<\"$in\" 4>\"$out\"", "sh", input, output,
@@ -99,13 +100,21 @@ final class HeadlessChromium {
         if toPage, let session { message["sessionId"] = session }
         var bytes = [UInt8](try JSONSerialization.data(withJSONObject: message))
         bytes.append(0)
+        let deadline = Date().addingTimeInterval(timeout)
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { write(toBrowser, $0.baseAddress, $0.count) }
-            if n < 0 && errno != EINTR { throw TestError("write to chromium: errno \(errno)") }
-            sent += max(0, n)
+            if n >= 0 {
+                sent += n
+            } else if errno == EAGAIN {
+                // The pipe is full (a large expression): wait for the browser to read, bounded.
+                guard Date() < deadline, process.isRunning else { throw TestError("\(method): chromium is not reading") }
+                var fds = pollfd(fd: toBrowser, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&fds, 1, 100)
+            } else if errno != EINTR {
+                throw TestError("write to chromium: errno \(errno)")
+            }
         }
-        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             for m in pump(timeout: deadline.timeIntervalSinceNow) where m["id"] as? Int == id {
                 if let e = m["error"] { throw TestError("\(method): \(e)") }
