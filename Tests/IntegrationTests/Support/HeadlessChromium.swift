@@ -32,16 +32,32 @@ final class HeadlessChromium {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let input = dir.appendingPathComponent("in").path, output = dir.appendingPathComponent("out").path
-        guard mkfifo(input, 0o600) == 0, mkfifo(output, 0o600) == 0 else { throw TestError("mkfifo: errno \(errno)") }
-        toBrowser = Glibc.open(input, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        fromBrowser = Glibc.open(output, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard toBrowser >= 0, fromBrowser >= 0 else { throw TestError("open fifo: errno \(errno)") }
-        process = try Tool("/bin/sh", ["-c", "in=$1 out=$2; shift 2; exec \"$@\" 3<\"$in\" 4>\"$out\"", "sh", input, output,
-                                       binary, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                                       "--user-data-dir=\(dir.appendingPathComponent("profile").path)", "--no-first-run",
-                                       "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-                                       "--disable-component-update", "--mute-audio", "--hide-scrollbars",
-                                       "--autoplay-policy=no-user-gesture-required", "--window-size=\(width),\(height)"])
+        let toFD = mkfifo(input, 0o600) == 0 ? Glibc.open(input, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
+        let fromFD = mkfifo(output, 0o600) == 0 ? Glibc.open(output, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
+        let dir = self.dir
+        let cleanUp = {
+            if toFD >= 0 { close(toFD) }
+            if fromFD >= 0 { close(fromFD) }
+            try? FileManager.default.removeItem(at: dir)
+        }
+        guard toFD >= 0, fromFD >= 0 else {
+            let why = errno
+            cleanUp()
+            throw TestError("mkfifo/open fifo: errno \(why)")
+        }
+        do {
+            process = try Tool("/bin/sh", ["-c", "in=$1 out=$2; shift 2; exec \"$@\" 3<\"$in\" 4>\"$out\"", "sh", input, output,
+                                           binary, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+                                           "--user-data-dir=\(dir.appendingPathComponent("profile").path)", "--no-first-run",
+                                           "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+                                           "--disable-component-update", "--mute-audio", "--hide-scrollbars",
+                                           "--autoplay-policy=no-user-gesture-required", "--window-size=\(width),\(height)"])
+        } catch {
+            cleanUp()
+            throw error
+        }
+        toBrowser = toFD
+        fromBrowser = fromFD
     }
 
     /// Opens `url` in a new page and follows it: later commands go to that page. `script`, when
