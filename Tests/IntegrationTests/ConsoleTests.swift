@@ -7,7 +7,7 @@ import Glibc
 /// The console (html/console.html) in headless Chromium, driven over the DevTools protocol,
 /// against the real `srs` with ffmpeg publishing: it lists the stream, its preview plays (the
 /// page's FLV→fMP4 remuxer feeding Media Source Extensions), the kick button disconnects a
-/// client, and the API's basic auth gets a login prompt.
+/// client, the API's basic auth gets a login prompt, the API's address can be changed.
 final class ConsoleTests: XCTestCase {
     static let config = """
         listen {RTMP};
@@ -205,6 +205,25 @@ final class ConsoleTests: XCTestCase {
         let columns = try b.evaluate("getComputedStyle(document.querySelector('#clients th.worker')).display") as? String
         XCTAssertEqual(columns, "table-cell")
         XCTAssertEqual(b.errors, [])
+    }
+
+    /// The API's address in the header: an unreachable one says so; typing the right one in
+    /// reloads the page with SRS's `?host=&port=`, which then shows the server.
+    func testAPIAddressFromTheHeader() throws {
+        let srs = try start()
+        let nothing = FreePort.next() // nothing listens there
+        let b = try browser("http://127.0.0.1:\(srs.httpPort)/console.html?port=\(nothing)")
+        try b.wait("document.querySelector('#status.error')?.textContent.includes('http://127.0.0.1:\(nothing) unreachable')", timeout: 5,
+                   "the unreachable API reported")
+        try b.evaluate("""
+            document.querySelector('#address input').value = '127.0.0.1:\(srs.apiPort)';
+            document.querySelector('#address button').click()
+            """)
+        try b.wait("location.search === '?port=\(srs.apiPort)&host=127.0.0.1'", timeout: 5, "the new address in the URL")
+        let pid = try b.wait("document.querySelector('#workers tbody td:nth-child(2)')?.textContent", timeout: 5, "the server shown")
+        XCTAssertEqual(pid as? String, "\(srs.pid)")
+        XCTAssertEqual(try b.evaluate("document.querySelector('#address input').value") as? String, "http://127.0.0.1:\(srs.apiPort)")
+        XCTAssertEqual(b.errors.filter { !$0.contains("ERR_CONNECTION_REFUSED") }, [])
     }
 
     /// The page's remuxer, run on FLV files ffmpeg made, writes MP4 that ffprobe reads back whole:
