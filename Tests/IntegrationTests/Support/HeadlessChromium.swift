@@ -90,7 +90,7 @@ final class HeadlessChromium {
         repeat {
             do {
                 last = try evaluate(expression)
-            } catch let e as TestError where e.description.hasPrefix(expression) {
+            } catch let e as TestError where e.description.hasPrefix(expression) || Self.isNavigation(e) {
                 last = e
             }
             if let v = last, !(v is NSNull), !(v is TestError), (v as? Bool) != false, (v as? String) != "",
@@ -100,6 +100,12 @@ final class HeadlessChromium {
             pump(timeout: 0.1)
         } while Date() < deadline
         throw TestError("\(what): not within \(timeout)s (last: \(String(describing: last)))\nerrors: \(errors)\nwarnings: \(warnings)")
+    }
+
+    /// DevTools refuses an evaluation while the page navigates (a reload the page started
+    /// itself): the next poll finds the new document.
+    private static func isNavigation(_ e: TestError) -> Bool {
+        e.description.contains("Inspected target navigated or closed") || e.description.contains("Cannot find context with specified id")
     }
 
     /// A PNG of the page as it is shown.
