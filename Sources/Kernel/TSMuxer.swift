@@ -1,15 +1,44 @@
-/// Muxes H.264 (Annex B) and AAC (ADTS) into an MPEG-2 transport stream (ISO/IEC 13818-1) the
-/// way HLS players and ffmpeg expect: one program, PAT and PMT at the start of each segment,
-/// one PES per frame, PCR on the video PID (or on the audio PID of an audio-only stream).
+/// Muxes H.264 (Annex B) with AAC (ADTS) or MPEG audio (MP3) into an MPEG-2 transport stream
+/// (ISO/IEC 13818-1) the way HLS players and ffmpeg expect: one program, PAT and PMT at the
+/// start of each segment, one PES per frame, PCR on the video PID (or on the audio PID of an
+/// audio-only stream).
 ///
 /// Continuity counters run on per PID for the life of the muxer, across `header()` calls, so
 /// consecutive segments concatenate into a valid stream.
 public struct TSMuxer: Sendable {
+    /// The audio elementary stream: its PMT stream_type and PID (SRS's `srs_kernel_ts.cpp`).
+    public enum AudioCodec: Equatable, Sendable {
+        /// AAC in ADTS: stream_type 0x0F, PID 0x101.
+        case aac
+        /// MPEG-1 audio (MP3 at 32, 44.1 or 48 kHz): stream_type 0x03, PID 0x102.
+        case mpeg1Audio
+        /// MPEG-2 audio, the low sampling frequencies (MP3 under 32 kHz, MPEG 2.5 included):
+        /// stream_type 0x04, PID 0x102. SRS writes 0x03 for every MP3; ffmpeg writes 0x04 here.
+        case mpeg2Audio
+
+        /// The stream of the frames `header` starts.
+        public init(mp3 header: MP3FrameHeader) {
+            self = header.version == .mpeg1 ? .mpeg1Audio : .mpeg2Audio
+        }
+
+        public var streamType: UInt8 {
+            switch self {
+            case .aac: return TSMuxer.streamTypeAAC
+            case .mpeg1Audio: return 0x03
+            case .mpeg2Audio: return 0x04
+            }
+        }
+
+        public var pid: UInt16 { self == .aac ? TSMuxer.audioPID : TSMuxer.mp3PID }
+    }
+
     public static let packetSize = 188
     public static let patPID: UInt16 = 0x0000
     public static let pmtPID: UInt16 = 0x1001
     public static let videoPID: UInt16 = 0x0100
+    /// The PID of AAC audio, and of MPEG audio (SRS's TS_AUDIO_AAC_PID and TS_AUDIO_MP3_PID).
     public static let audioPID: UInt16 = 0x0101
+    public static let mp3PID: UInt16 = 0x0102
     public static let programNumber: UInt16 = 1
     /// PMT stream_type for H.264 video and for AAC audio in ADTS.
     public static let streamTypeH264: UInt8 = 0x1B
@@ -18,21 +47,43 @@ public struct TSMuxer: Sendable {
     static let videoStreamID: UInt8 = 0xE0
     static let audioStreamID: UInt8 = 0xC0
 
-    public let hasVideo: Bool
-    public let hasAudio: Bool
+    public private(set) var hasVideo: Bool
+    /// The audio stream, nil for none.
+    public private(set) var audio: AudioCodec?
+    /// The PMT's version_number: changed by `reconfigure`, so demuxers read the new one.
+    public private(set) var pmtVersion: UInt8 = 0
+
+    public var hasAudio: Bool { audio != nil }
 
     var patCounter: UInt8 = 0
     var pmtCounter: UInt8 = 0
     var videoCounter: UInt8 = 0
     var audioCounter: UInt8 = 0
 
+    /// A muxer of H.264 and/or AAC.
     public init(hasVideo: Bool, hasAudio: Bool) {
+        self.init(hasVideo: hasVideo, audio: hasAudio ? .aac : nil)
+    }
+
+    public init(hasVideo: Bool, audio: AudioCodec?) {
         self.hasVideo = hasVideo
-        self.hasAudio = hasAudio
+        self.audio = audio
+    }
+
+    /// Changes the streams the PMT lists (a track that appeared, an audio codec that changed)
+    /// and its version, keeping the continuity counters: the next `header()` announces them.
+    public mutating func reconfigure(hasVideo: Bool, audio: AudioCodec?) {
+        guard hasVideo != self.hasVideo || audio != self.audio else { return }
+        self.hasVideo = hasVideo
+        self.audio = audio
+        pmtVersion = (pmtVersion + 1) & 0x1F
     }
 
     /// The PID that carries the PCR: video when there is video, else audio.
-    public var pcrPID: UInt16 { hasVideo || !hasAudio ? Self.videoPID : Self.audioPID }
+    public var pcrPID: UInt16 { hasVideo || audio == nil ? Self.videoPID : audioStreamPID }
+
+    /// The PID of the audio stream (AAC's when there is none).
+    public var audioStreamPID: UInt16 { audio?.pid ?? Self.audioPID }
 
     /// PAT then PMT, one packet each: what every segment starts with.
     public mutating func header() -> [UInt8] {
@@ -56,14 +107,20 @@ public struct TSMuxer: Sendable {
         return Self.packetize(pes, pid: Self.videoPID, counter: &videoCounter, randomAccess: keyframe, pcr: pcr)
     }
 
-    /// One ADTS frame (or several) as one PES on the audio PID, at `pts` milliseconds. In an
-    /// audio-only stream each PES carries the PCR and is marked as a random access point.
+    /// One ADTS frame (or several) as one PES on the audio PID, at `pts` milliseconds.
     public mutating func writeAudio(pts: Int64, adts: [UInt8]) -> [UInt8] {
+        writeAudio(pts: pts, frames: adts)
+    }
+
+    /// Audio frames (ADTS frames for AAC, MPEG audio frames for MP3) as one PES on the audio
+    /// PID, at `pts` milliseconds. In an audio-only stream each PES carries the PCR and is
+    /// marked as a random access point.
+    public mutating func writeAudio(pts: Int64, frames: [UInt8]) -> [UInt8] {
         let ptsTicks = Self.ticks(max(0, pts))
-        let pes = Self.pesHeader(streamID: Self.audioStreamID, pts: ptsTicks, dts: ptsTicks, payloadLength: adts.count) + adts
-        let carriesPCR = pcrPID == Self.audioPID
-        return Self.packetize(pes, pid: Self.audioPID, counter: &audioCounter, randomAccess: carriesPCR,
-                              pcr: carriesPCR ? ptsTicks : nil)
+        let pes = Self.pesHeader(streamID: Self.audioStreamID, pts: ptsTicks, dts: ptsTicks, payloadLength: frames.count) + frames
+        let pid = audioStreamPID
+        let carriesPCR = pcrPID == pid
+        return Self.packetize(pes, pid: pid, counter: &audioCounter, randomAccess: carriesPCR, pcr: carriesPCR ? ptsTicks : nil)
     }
 
     /// Milliseconds to 90 kHz ticks, wrapped to 33 bits as PTS, DTS and PCR base are.
@@ -91,23 +148,23 @@ public struct TSMuxer: Sendable {
             body.u16(0xE000 | Self.videoPID)
             body.u16(0xF000)  // ES_info_length 0
         }
-        if hasAudio {
-            body.u8(Self.streamTypeAAC)
-            body.u16(0xE000 | Self.audioPID)
+        if let audio {
+            body.u8(audio.streamType)
+            body.u16(0xE000 | audio.pid)
             body.u16(0xF000)
         }
-        return Self.section(tableID: 0x02, tableIDExtension: Self.programNumber, body: body.bytes)
+        return Self.section(tableID: 0x02, tableIDExtension: Self.programNumber, version: pmtVersion, body: body.bytes)
     }
 
-    /// A long-form PSI section: table_id, section_length, the extension id, version 0,
+    /// A long-form PSI section: table_id, section_length, the extension id, `version`,
     /// current_next 1, section 0 of 0, `body`, CRC-32/MPEG-2.
-    static func section(tableID: UInt8, tableIDExtension: UInt16, body: [UInt8]) -> [UInt8] {
+    static func section(tableID: UInt8, tableIDExtension: UInt16, version: UInt8 = 0, body: [UInt8]) -> [UInt8] {
         var w = ByteWriter(capacity: 12 + body.count)
         w.u8(tableID)
         // section_syntax_indicator 1, '0', 2 reserved bits, 12-bit length of what follows (CRC included).
         w.u16(0xB000 | UInt16(5 + body.count + 4))
         w.u16(tableIDExtension)
-        w.u8(0xC1)  // 2 reserved bits, version_number 0, current_next_indicator 1
+        w.u8(0xC1 | (version & 0x1F) << 1)  // 2 reserved bits, version_number, current_next_indicator 1
         w.u8(0)  // section_number
         w.u8(0)  // last_section_number
         w.append(body)

@@ -116,10 +116,11 @@ enum MediaTools {
         return probe
     }
 
-    /// What `ffmpeg -v error -i path -f null -` prints: empty when every packet decodes.
-    static func decodeErrors(_ path: String) throws -> String {
+    /// What `ffmpeg -v error -i path -f null -` prints: empty when every packet decodes. At
+    /// level `warning`, MPEG-TS continuity errors show too.
+    static func decodeErrors(_ path: String, level: String = "error") throws -> String {
         guard let ffmpeg = which("ffmpeg") else { throw XCTSkip("ffmpeg not installed") }
-        let (status, output) = try run(ffmpeg, ["-v", "error", "-i", path, "-f", "null", "-"])
+        let (status, output) = try run(ffmpeg, ["-v", level, "-i", path, "-f", "null", "-"])
         let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
         return status == 0 ? trimmed : "exit \(status): \(trimmed)"
     }
