@@ -8,8 +8,9 @@
 ///   starts with the latest metadata and sequence headers.
 /// - `session` plan: one file until `finish()` (unpublish, quit, reload, upgrade).
 /// - `segment` plan: once a file spans `dvr_duration`, the next video keyframe (any message
-///   with `dvr_wait_keyframe off`) closes it and starts the next one, which opens with the
-///   cached metadata and sequence headers again (SRS's `on_dvr_request_sh`).
+///   with `dvr_wait_keyframe off`, or in a stream without video) closes it and starts the next
+///   one, which opens with the cached metadata and sequence headers again (SRS's
+///   `on_dvr_request_sh`).
 /// - Timestamps are corrected per file by `time_jitter` (default `full`: each file starts at 0).
 /// - Writes are gathered into blocks of `writeBlockSize` (SRS's fwrite buffer size).
 /// - `finish()` fills in the header fields, closes, renames and notifies; after an I/O error the
@@ -29,8 +30,11 @@ public struct DVRRecorder {
     public private(set) var stopped = false
     /// The latest metadata and sequence headers, written at the start of every file.
     var metadata: [AMF0Property] = []
-    var videoHeader: (timestamp: UInt32, payload: [UInt8])?
-    var audioHeader: (timestamp: UInt32, payload: [UInt8])?
+    var videoHeader: [UInt8]?
+    var audioHeader: [UInt8]?
+    /// The stream has sent video: with dvr_wait_keyframe, its files are cut at keyframes only
+    /// (a stream without video is cut at any message).
+    var hasVideo = false
 
     /// `clock` gives the wall-clock time a file starts at (local or UTC, as `utc_time` says).
     public init(config: DVRConfig, names: DVRPathTemplate.Names, clock: @escaping () -> CalendarTime) {
@@ -60,7 +64,7 @@ public struct DVRRecorder {
         var actions: [DVRAction] = []
         let message = Message(isVideo: false, timestamp: timestamp, payload: payload, audio: info, video: nil)
         record(message, &actions)
-        if info.isSequenceHeader { audioHeader = (timestamp, payload) }
+        if info.isSequenceHeader { audioHeader = payload }
         return actions
     }
 
@@ -68,9 +72,10 @@ public struct DVRRecorder {
     public mutating func video(timestamp: UInt32, payload: [UInt8]) -> [DVRAction] {
         guard !stopped, let info = try? FLVVideoInfo.parse(payload) else { return [] }
         var actions: [DVRAction] = []
+        hasVideo = true
         let message = Message(isVideo: true, timestamp: timestamp, payload: payload, audio: nil, video: info)
         record(message, &actions)
-        if info.isSequenceHeader { videoHeader = (timestamp, payload) }
+        if info.isSequenceHeader { videoHeader = payload }
         return actions
     }
 
@@ -83,7 +88,20 @@ public struct DVRRecorder {
         metadata = []
         videoHeader = nil
         audioHeader = nil
+        hasVideo = false
         return actions
+    }
+
+    /// For a recorder started while the stream is already published (a reload turned DVR on):
+    /// the stream's metadata and sequence headers as its source keeps them. Nothing is written
+    /// yet; the first file starts with them when the next audio or video message comes.
+    public mutating func resume(metadata payload: [UInt8]?, videoHeader: [UInt8]?, audioHeader: [UInt8]?) {
+        if let payload { _ = metadata(payload) }
+        if let videoHeader, (try? FLVVideoInfo.parse(videoHeader))?.isSequenceHeader == true {
+            self.videoHeader = videoHeader
+            hasVideo = true
+        }
+        if let audioHeader, (try? FLVAudioInfo.parse(audioHeader))?.isSequenceHeader == true { self.audioHeader = audioHeader }
     }
 
     /// The adapter could not perform `failed` (and skipped the actions after it): the recorder
@@ -125,20 +143,22 @@ public struct DVRRecorder {
 
     private mutating func record(_ message: Message, _ actions: inout [DVRAction]) {
         if let open = file, config.plan == .segment, config.durationSeconds > 0,
-           open.durationMs >= Int64(config.durationSeconds) * 1000, !config.waitKeyframe || message.isVideoKeyframe {
+           open.durationMs >= Int64(config.durationSeconds) * 1000,
+           !config.waitKeyframe || message.isVideoKeyframe || !hasVideo {
             closeFile(&actions)
         }
-        if file == nil { openFile(&actions) }
+        if file == nil { openFile(at: message.timestamp, &actions) }
         guard file != nil else { return }
         if write(message, &actions) == .restart {
             // An MP4 track cannot change its codec configuration: this message starts a new file.
             closeFile(&actions)
-            openFile(&actions)
+            openFile(at: message.timestamp, &actions)
             if file != nil { _ = write(message, &actions) }
         }
     }
 
-    private mutating func openFile(_ actions: inout [DVRAction]) {
+    /// Opens a file for a message at `timestamp`, which its sequence headers share.
+    private mutating func openFile(at timestamp: UInt32, _ actions: inout [DVRAction]) {
         let time = clock()
         let path: String
         do {
@@ -153,16 +173,17 @@ public struct DVRRecorder {
         actions.append(.open(open.name))
         open.start(metadata: metadata)
         file = open
-        // The new file starts with the stream's sequence headers, at their own times (SRS feeds
-        // them through the file's fresh jitter corrector too).
-        for (isVideo, header) in [(true, videoHeader), (false, audioHeader)] {
-            guard let header else { continue }
-            let message = isVideo
-                ? Message(isVideo: true, timestamp: header.timestamp, payload: header.payload, audio: nil,
-                          video: try? FLVVideoInfo.parse(header.payload))
-                : Message(isVideo: false, timestamp: header.timestamp, payload: header.payload,
-                          audio: try? FLVAudioInfo.parse(header.payload), video: nil)
-            _ = write(message, &actions)
+        // The new file starts with the stream's sequence headers, at the time of the message
+        // that opens it. (SRS writes them at their original times, the publish's start: with
+        // time_jitter off or zero its files would then span from there, and the segment plan
+        // would cut every file at its first keyframe.)
+        if let header = videoHeader {
+            _ = write(Message(isVideo: true, timestamp: timestamp, payload: header, audio: nil,
+                              video: try? FLVVideoInfo.parse(header)), &actions)
+        }
+        if let header = audioHeader {
+            _ = write(Message(isVideo: false, timestamp: timestamp, payload: header,
+                              audio: try? FLVAudioInfo.parse(header), video: nil), &actions)
         }
     }
 

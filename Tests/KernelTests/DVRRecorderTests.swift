@@ -135,8 +135,12 @@ final class DVRRecorderTests: XCTestCase {
             XCTAssertEqual(firstFrame.payload.first, 0x17, "\(path) starts at a keyframe")
             let frames = tags.filter { $0.type == FLVTagType.video }.count - 1
             XCTAssertEqual(frames, i < 2 ? 30 : 15, path)
-            // Each file's clock restarts: its headers at 0, its first keyframe 10 ms later (a jump).
-            if i > 0 { XCTAssertEqual(firstFrame.timestamp, 10, path) }
+            // Each file's clock restarts: its headers with its first keyframe, at 9 ms (a jump
+            // from -1 counts 10 ms).
+            if i > 0 {
+                XCTAssertEqual(tags[1].timestamp, 9, path)
+                XCTAssertEqual(firstFrame.timestamp, 9, path)
+            }
         }
     }
 
@@ -264,6 +268,43 @@ final class DVRRecorderTests: XCTestCase {
         let second = try tags(disk.files[disk.notified[1]]!)
         XCTAssertEqual(second.map(\.type), [FLVTagType.script, FLVTagType.video])
         XCTAssertEqual(try AMF0.decodeAll(second[0].payload).last?.properties?.map(\.key), ["filesize", "duration"])
+    }
+
+    func testSegmentPlanWithoutTimeCorrectionAndWithoutVideo() throws {
+        // time_jitter off: files keep the publisher's times, and still last dvr_duration (the
+        // headers take the time of the keyframe that opens a file, not of the publish).
+        var r = recorder(DVRConfig(plan: .segment, path: "./r/[stream].[timestamp].flv", durationSeconds: 1, timeJitter: .off))
+        var disk = DVRTestDisk()
+        publish(&r, &disk, seconds: 3, gop: 15, start: 60_000)
+        disk.perform(r.finish(), &r)
+        XCTAssertEqual(disk.notified.count, 3)
+        let second = try tags(disk.files[disk.notified[1]]!)
+        XCTAssertEqual(second[1].timestamp, 61_200)
+        XCTAssertEqual(second.filter { $0.type == FLVTagType.video }.count, 31)
+
+        // Audio only: nothing to wait for, cut at the first message past the duration.
+        var audio = recorder(DVRConfig(plan: .segment, path: "./a/[stream].[timestamp].flv", durationSeconds: 1))
+        var audioDisk = DVRTestDisk()
+        audioDisk.perform(audio.audio(timestamp: 0, payload: Payload.audioHeader), &audio)
+        for t in stride(from: UInt32(0), to: 2500, by: 23) { audioDisk.perform(audio.audio(timestamp: t, payload: Payload.audio), &audio) }
+        audioDisk.perform(audio.finish(), &audio)
+        XCTAssertEqual(audioDisk.notified.count, 3)
+    }
+
+    func testResumeWritesTheSourcesHeadersFirst() throws {
+        var r = recorder(DVRConfig(path: "./[stream].flv"))
+        var disk = DVRTestDisk()
+        r.resume(metadata: Payload.metadata, videoHeader: Payload.videoHeader, audioHeader: Payload.audioHeader)
+        XCTAssertEqual(disk.actions, [], "nothing until the stream sends something")
+        r.resume(metadata: nil, videoHeader: Payload.frame(key: true), audioHeader: Payload.audio)  // not headers: ignored
+        disk.perform(r.video(timestamp: 90_000, payload: Payload.frame(key: true)), &r)
+        disk.perform(r.finish(), &r)
+        let tags = try tags(disk.files["./s.flv"]!)
+        XCTAssertEqual(tags.map(\.type), [FLVTagType.script, FLVTagType.video, FLVTagType.audio, FLVTagType.video])
+        XCTAssertEqual(tags[1].payload, Payload.videoHeader)
+        XCTAssertEqual(tags[2].payload, Payload.audioHeader)
+        XCTAssertEqual(tags.map(\.timestamp), [0, 9, 9, 9])
+        XCTAssertEqual(try AMF0.decodeAll(tags[0].payload).last?.properties?.first?.key, "width")
     }
 }
 
