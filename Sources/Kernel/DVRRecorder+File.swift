@@ -39,6 +39,12 @@ extension DVRRecorder {
         /// file for `dvr_duration` and `[duration]`).
         var durationMs: Int64 { max(0, lastMs - (minMs ?? lastMs)) }
 
+        /// Samples in an MP4's index (0 for FLV, which keeps no index).
+        var mp4SampleCount: Int {
+            guard case .mp4(let writer) = container else { return 0 }
+            return writer.videoSampleCount + writer.audioSampleCount
+        }
+
         mutating func start(metadata: [AMF0Property]) {
             switch container {
             case .flv(var writer):

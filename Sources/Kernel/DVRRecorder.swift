@@ -13,12 +13,19 @@
 ///   `on_dvr_request_sh`).
 /// - Timestamps are corrected per file by `time_jitter` (default `full`: each file starts at 0).
 /// - Writes are gathered into blocks of `writeBlockSize` (SRS's fwrite buffer size).
+/// - An MP4 keeps its index in memory until it closes: past `maxMP4Samples` samples (about 16
+///   hours of 25 fps video with AAC, some 50 MB of index) it is cut like a segment, whatever the
+///   plan.
 /// - `finish()` fills in the header fields, closes, renames and notifies; after an I/O error the
 ///   adapter calls `fileFailed(_:)`, and the recorder stops until `finish()` (SRS stops DVR
 ///   for the publish on an error).
 public struct DVRRecorder {
     /// Bytes gathered before a `.write` (SRS_FWRITE_CACHE_SIZE).
     public static let writeBlockSize = 65536
+    /// Samples an MP4 file holds before it is cut (its index stays in memory until it closes).
+    public static let maxMP4Samples = 4_000_000
+    /// `maxMP4Samples`, smaller in tests.
+    var mp4SampleLimit = DVRRecorder.maxMP4Samples
 
     public let config: DVRConfig
     public let names: DVRPathTemplate.Names
@@ -142,8 +149,8 @@ public struct DVRRecorder {
     }
 
     private mutating func record(_ message: Message, _ actions: inout [DVRAction]) {
-        if let open = file, config.plan == .segment, config.durationSeconds > 0,
-           open.durationMs >= Int64(config.durationSeconds) * 1000,
+        if let open = file, open.mp4SampleCount >= mp4SampleLimit || (config.plan == .segment && config.durationSeconds > 0
+                                            && open.durationMs >= Int64(config.durationSeconds) * 1000),
            !config.waitKeyframe || message.isVideoKeyframe || !hasVideo {
             closeFile(&actions)
         }

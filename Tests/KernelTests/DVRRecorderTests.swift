@@ -195,6 +195,23 @@ final class DVRRecorderTests: XCTestCase {
         XCTAssertEqual(sameDisk.notified, [])
     }
 
+    func testAnMP4IsCutWhenItsIndexIsFull() throws {
+        var r = recorder(DVRConfig(path: "./[stream].[timestamp].mp4"))
+        r.mp4SampleLimit = 100
+        var disk = DVRTestDisk()
+        publish(&r, &disk, seconds: 3, gop: 25)
+        disk.perform(r.finish(), &r)
+        // 25 video + 44 audio samples a second: full after 1.5 s, cut at the keyframe at 2 s.
+        XCTAssertEqual(disk.notified.count, 2)
+        let first = try MP4TestBoxes(disk.files[disk.notified[0]]!)
+        XCTAssertEqual(first.track("vide").flatMap { MP4TestBoxes.child($0, "mdia/minf/stbl/stsz") }.map { MP4TestBoxes.words($0)[1] }, 50)
+        var flv = recorder(DVRConfig(path: "./[stream].flv"))
+        flv.mp4SampleLimit = 100
+        var flvDisk = DVRTestDisk()
+        publish(&flv, &flvDisk, seconds: 3)
+        XCTAssertEqual(flvDisk.opened.count, 1, "an FLV keeps no index")
+    }
+
     func testMP4WarnsOnceAboutCodecsItCannotHold() throws {
         var r = recorder(DVRConfig(path: "./[stream].mp4"))
         var disk = DVRTestDisk()
