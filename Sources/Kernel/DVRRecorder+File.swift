@@ -2,11 +2,6 @@ extension DVRRecorder {
     /// The file being recorded: its container writer, its timestamp corrector, its span and
     /// the bytes not yet handed out in a `.write`.
     struct OpenFile {
-        enum Container {
-            case flv(FLVFileWriter)
-            case mp4(MP4Writer)
-        }
-
         /// What happened to a message.
         enum Result: Equatable {
             case written
@@ -17,7 +12,11 @@ extension DVRRecorder {
         let name: DVRFile
         /// When the file started (its name's time).
         let time: CalendarTime
-        var container: Container
+        /// The container writer: exactly one of them. (Two optionals, not an enum with payloads:
+        /// those are changed in place, where taking a writer out of an enum would copy its
+        /// MP4 tables at every sample.)
+        private(set) var flv: FLVFileWriter?
+        private(set) var mp4: MP4Writer?
         private var jitter: TimeJitter
         private var pending: [UInt8] = []
         /// Earliest and latest corrected timestamps (SRS's `SrsFragment` duration).
@@ -31,7 +30,7 @@ extension DVRRecorder {
         init(name: DVRFile, time: CalendarTime, mp4: Bool, jitter: TimeJitter.Mode) {
             self.name = name
             self.time = time
-            container = mp4 ? .mp4(MP4Writer()) : .flv(FLVFileWriter())
+            if mp4 { self.mp4 = MP4Writer() } else { flv = FLVFileWriter() }
             self.jitter = TimeJitter(mode: jitter)
         }
 
@@ -40,47 +39,33 @@ extension DVRRecorder {
         var durationMs: Int64 { max(0, lastMs - (minMs ?? lastMs)) }
 
         /// Samples in an MP4's index (0 for FLV, which keeps no index).
-        var mp4SampleCount: Int {
-            guard case .mp4(let writer) = container else { return 0 }
-            return writer.videoSampleCount + writer.audioSampleCount
-        }
+        var mp4SampleCount: Int { (mp4?.videoSampleCount ?? 0) + (mp4?.audioSampleCount ?? 0) }
 
         mutating func start(metadata: [AMF0Property]) {
-            switch container {
-            case .flv(var writer):
-                pending += writer.start(metadata: metadata)
-                container = .flv(writer)
-            case .mp4(var writer):
-                pending += writer.start()
-                container = .mp4(writer)
-            }
+            pending += flv?.start(metadata: metadata) ?? mp4?.start() ?? []
         }
 
         /// Writes one message; returns a warning to log once for this file, if any.
         mutating func write(_ m: DVRRecorder.Message, waitKeyframe: Bool) -> (result: Result, warning: String?) {
             var warning: String?
-            if case .mp4(var writer) = container {
+            if mp4 != nil {
                 let result: Result
-                (result, warning) = configure(&writer, m)
-                container = .mp4(writer)
+                (result, warning) = configure(m)
                 if result == .restart { return (.restart, warning) }
             }
             let ms = jitter.correct(Int64(m.timestamp))
             minMs = min(minMs ?? ms, ms)
             lastMs = ms
-            switch container {
-            case .flv(var writer):
+            if flv != nil {
                 if m.isVideoKeyframe { hasKeyframe = true }
                 if m.isVideo && waitKeyframe && !hasKeyframe && !m.isSequenceHeader { return (.written, warning) }
-                guard let tag = try? writer.tag(type: m.isVideo ? FLVTagType.video : FLVTagType.audio, timestamp: ms,
-                                                payload: m.payload[...]) else {
+                guard let tag = try? flv!.tag(type: m.isVideo ? FLVTagType.video : FLVTagType.audio, timestamp: ms,
+                                              payload: m.payload[...]) else {
                     return (.written, warnOnce("a message of \(m.payload.count) bytes does not fit an FLV tag, skipped"))
                 }
                 pending += tag
-                container = .flv(writer)
-            case .mp4(var writer):
-                pending += writeSample(&writer, m, ms)
-                container = .mp4(writer)
+            } else {
+                pending += writeSample(m, ms)
             }
             return (.written, warning)
         }
@@ -88,14 +73,14 @@ extension DVRRecorder {
         /// For MP4: takes the message's codec configuration, if it has one. Returns `.restart`
         /// when it changes a track that has samples, or a warning when the message cannot be
         /// recorded in MP4.
-        private mutating func configure(_ writer: inout MP4Writer, _ m: DVRRecorder.Message) -> (Result, String?) {
+        private mutating func configure(_ m: DVRRecorder.Message) -> (Result, String?) {
             if let v = m.video {
                 guard v.codecID == FLVVideoInfo.codecAVC else {
                     return (.written, warnOnce("video codec \(v.fourCC ?? String(v.codecID)) is not recorded in MP4 (H.264 only)"))
                 }
                 guard v.isSequenceHeader else { return (.written, nil) }
                 do {
-                    let result = try writer.videoConfiguration(m.payload[min(v.payloadOffset, m.payload.count)...])
+                    let result = try mp4!.videoConfiguration(m.payload[min(v.payloadOffset, m.payload.count)...])
                     return (result == .changed ? .restart : .written, nil)
                 } catch {
                     return (.written, warnOnce("AVC sequence header \(error), video not recorded until a good one"))
@@ -119,21 +104,21 @@ extension DVRRecorder {
             default:
                 return (.written, warnOnce("audio codec \(a.fourCC ?? String(a.soundFormat)) is not recorded in MP4 (AAC and MP3 only)"))
             }
-            return (writer.audioConfiguration(codec) == .changed ? .restart : .written, nil)
+            return (mp4!.audioConfiguration(codec) == .changed ? .restart : .written, nil)
         }
 
         /// The bytes of one MP4 sample (nothing for sequence headers and end-of-sequence).
-        private func writeSample(_ writer: inout MP4Writer, _ m: DVRRecorder.Message, _ ms: Int64) -> [UInt8] {
+        private mutating func writeSample(_ m: DVRRecorder.Message, _ ms: Int64) -> [UInt8] {
             if let v = m.video {
                 // Packet type 1: coded frames (3, Enhanced CodedFramesX, has no composition time).
                 guard v.packetType == 1 || (v.isEnhanced && v.packetType == 3), v.payloadOffset <= m.payload.count else { return [] }
-                return writer.writeVideo(dts: ms, compositionTime: v.compositionTime, keyframe: v.isKeyframe,
-                                         sample: m.payload[v.payloadOffset...])
+                return mp4!.writeVideo(dts: ms, compositionTime: v.compositionTime, keyframe: v.isKeyframe,
+                                       sample: m.payload[v.payloadOffset...])
             }
             guard let a = m.audio, !a.isSequenceHeader, a.payloadOffset <= m.payload.count else { return [] }
             let data = m.payload[a.payloadOffset...]
             if a.soundFormat == FLVAudioInfo.formatMP3 && (try? MP3FrameHeader.parse(data)) == nil { return [] }
-            return writer.writeAudio(dts: ms, sample: data)
+            return mp4!.writeAudio(dts: ms, sample: data)
         }
 
         /// `warning` the first time it is given for this file, else nil.
@@ -151,14 +136,10 @@ extension DVRRecorder {
         /// Ends the container: gathers its last bytes (the MP4 moov) and returns the patches of
         /// its header region, or nil when the file holds nothing playable (an MP4 without samples).
         mutating func finish() -> [FilePatch]? {
-            switch container {
-            case .flv(let writer):
-                return writer.finish()
-            case .mp4(let writer):
-                guard let (moov, patch) = writer.finish() else { return nil }
-                pending += moov
-                return [patch]
-            }
+            if let flv { return flv.finish() }
+            guard let (moov, patch) = mp4?.finish() else { return nil }
+            pending += moov
+            return [patch]
         }
     }
 }

@@ -124,7 +124,7 @@ public struct DVRRecorder {
         guard let open = file else { return [] }
         file = nil
         if case .open = failed { return [] }
-        guard case .flv = open.container else { return [.abandon(open.name)] }
+        guard open.flv != nil else { return [.abandon(open.name)] }
         let final = finalPath(open)
         return [.close(open.name, path: final), .notify(path: final)]
     }
@@ -176,10 +176,9 @@ public struct DVRRecorder {
             stopped = true
             return
         }
-        var open = OpenFile(name: DVRFile(path: path), time: time, mp4: config.isMP4, jitter: config.timeJitter)
-        actions.append(.open(open.name))
-        open.start(metadata: metadata)
-        file = open
+        file = OpenFile(name: DVRFile(path: path), time: time, mp4: config.isMP4, jitter: config.timeJitter)
+        actions.append(.open(file!.name))
+        file!.start(metadata: metadata)
         // The new file starts with the stream's sequence headers, at the time of the message
         // that opens it. (SRS writes them at their original times, the publish's start: with
         // time_jitter off or zero its files would then span from there, and the segment plan
@@ -194,12 +193,12 @@ public struct DVRRecorder {
         }
     }
 
+    /// Writes into the open file in place (`file!`: a copy would copy its buffers and tables).
     private mutating func write(_ message: Message, _ actions: inout [DVRAction]) -> OpenFile.Result {
-        guard var open = file else { return .written }
-        let (result, warning) = open.write(message, waitKeyframe: config.waitKeyframe)
+        guard file != nil else { return .written }
+        let (result, warning) = file!.write(message, waitKeyframe: config.waitKeyframe)
         if let warning { actions.append(.warning("dvr: \(names.vhost)/\(names.app)/\(names.stream): \(warning)")) }
-        open.flush(into: &actions, ifAtLeast: Self.writeBlockSize)
-        file = open
+        file!.flush(into: &actions, ifAtLeast: Self.writeBlockSize)
         return result
     }
 

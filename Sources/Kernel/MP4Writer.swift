@@ -108,17 +108,19 @@ public struct MP4Writer: Sendable {
     /// the bytes to append to the file; empty (nothing recorded) before the configuration and
     /// the first keyframe.
     public mutating func writeVideo(dts: Int64, compositionTime: Int32, keyframe: Bool, sample: ArraySlice<UInt8>) -> [UInt8] {
-        guard var track = video, avcRecord != nil, !sample.isEmpty, sample.count <= Int(UInt32.max) else { return [] }
-        if track.firstMs == nil && !keyframe { return [] }
-        let first = track.firstMs ?? dts
-        track.firstMs = first
-        var time = dts - first
-        if track.table.sampleCount > 0 { time = max(time, track.table.lastDecodeTime + 1) }
+        // The track is changed in place (`video!`): a copy would copy its tables at every sample.
+        guard video != nil, avcRecord != nil, !sample.isEmpty, sample.count <= Int(UInt32.max) else { return [] }
+        if video!.firstMs == nil && !keyframe { return [] }
+        let first = video!.firstMs ?? dts
+        video!.firstMs = first
+        let count = video!.table.sampleCount
+        let last = video!.table.lastDecodeTime
+        let time = count > 0 ? max(dts - first, last + 1) : dts - first
         let offset = max(0, dts + Int64(compositionTime) - (first + time))
-        track.lastNominal = track.table.sampleCount > 0 ? time - track.table.lastDecodeTime : 0
-        track.table.append(size: UInt32(sample.count), decodeTime: time, offset: UInt32(clamping: offset), sync: keyframe,
-                           chunkOffset: chunkStart(track: 1, samplesInChunk: track.table.openChunkSampleCount))
-        video = track
+        video!.lastNominal = count > 0 ? time - last : 0
+        let chunk = chunkStart(track: 1, samplesInChunk: video!.table.openChunkSampleCount)
+        video!.table.append(size: UInt32(sample.count), decodeTime: time, offset: UInt32(clamping: offset), sync: keyframe,
+                            chunkOffset: chunk)
         bytesWritten += UInt64(sample.count)
         return Array(sample)
     }
@@ -126,22 +128,23 @@ public struct MP4Writer: Sendable {
     /// One audio frame (AAC raw data, or MP3 frames) at `dts` milliseconds. Returns the bytes
     /// to append; empty before the audio configuration.
     public mutating func writeAudio(dts: Int64, sample: ArraySlice<UInt8>) -> [UInt8] {
-        guard var track = audio, let codec = audioCodec, !sample.isEmpty, sample.count <= Int(UInt32.max) else { return [] }
-        let first = track.firstMs ?? dts
-        track.firstMs = first
-        var time = (dts - first) * track.timescale / 1000
-        if track.table.sampleCount > 0 {
-            let expected = track.table.lastDecodeTime + track.lastNominal
-            if abs(time - expected) <= Self.audioSnapMs * track.timescale / 1000 { time = expected }
-            time = max(time, track.table.lastDecodeTime + 1)
+        guard audio != nil, let codec = audioCodec, !sample.isEmpty, sample.count <= Int(UInt32.max) else { return [] }
+        let first = audio!.firstMs ?? dts
+        audio!.firstMs = first
+        let timescale = audio!.timescale
+        var time = (dts - first) * timescale / 1000
+        if audio!.table.sampleCount > 0 {
+            let last = audio!.table.lastDecodeTime
+            let expected = last + audio!.lastNominal
+            if abs(time - expected) <= Self.audioSnapMs * timescale / 1000 { time = expected }
+            time = max(time, last + 1)
         }
         switch codec {
-        case .aac: track.lastNominal = 1024
-        case .mp3(let header): track.lastNominal = Int64(header.samplesPerFrame * MP3FrameHeader.frameCount(in: sample))
+        case .aac: audio!.lastNominal = 1024
+        case .mp3(let header): audio!.lastNominal = Int64(header.samplesPerFrame * MP3FrameHeader.frameCount(in: sample))
         }
-        track.table.append(size: UInt32(sample.count), decodeTime: time, offset: 0, sync: true,
-                           chunkOffset: chunkStart(track: 2, samplesInChunk: track.table.openChunkSampleCount))
-        audio = track
+        let chunk = chunkStart(track: 2, samplesInChunk: audio!.table.openChunkSampleCount)
+        audio!.table.append(size: UInt32(sample.count), decodeTime: time, offset: 0, sync: true, chunkOffset: chunk)
         bytesWritten += UInt64(sample.count)
         return Array(sample)
     }
