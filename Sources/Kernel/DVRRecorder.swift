@@ -14,7 +14,7 @@
 /// - Timestamps are corrected per file by `time_jitter` (default `full`: each file starts at 0).
 /// - Writes are gathered into blocks of `writeBlockSize` (SRS's fwrite buffer size).
 /// - An MP4 keeps its index in memory until it closes: past `maxMP4Samples` samples (about 16
-///   hours of 25 fps video with AAC, some 50 MB of index) it is cut like a segment, whatever the
+///   hours of 25 fps video with AAC, some 70 MB of index) it is cut like a segment, whatever the
 ///   plan.
 /// - `finish()` fills in the header fields, closes, renames and notifies; after an I/O error the
 ///   adapter calls `fileFailed(_:)`, and the recorder stops until `finish()` (SRS stops DVR

@@ -1,8 +1,9 @@
 /// One track's sample table, kept compact while a recording runs and written as the boxes of
 /// `stbl` when it ends: per sample only its size (4 bytes); decoding deltas (stts), composition
 /// offsets (ctts) and chunk layouts (stsc) as runs of equal values; one offset (8 bytes) per
-/// chunk of consecutive samples; the numbers of sync samples. An hour of 25 fps video with
-/// B-frames takes about 1.5 MB, the same of 44.1 kHz AAC about 0.7 MB.
+/// chunk of consecutive samples; the numbers of sync samples. Measured on ffmpeg's H.264 with
+/// B-frames interleaved with 44.1 kHz AAC: about 20 bytes per video sample and 15 per audio
+/// sample (chunks are short when the tracks alternate), 4.2 MB for an hour of both.
 struct MP4SampleTable: Sendable {
     /// `count` consecutive samples sharing `value` (a decoding delta or a composition offset).
     struct Run: Equatable, Sendable {
