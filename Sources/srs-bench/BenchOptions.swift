@@ -107,12 +107,14 @@ enum BenchError: Error, CustomStringConvertible {
     case usage(String)
     case url(String)
     case resolve(String)
+    case clip(String)
 
     var description: String {
         switch self {
         case .usage(let s): return s
         case .url(let s): return "bad url: \(s)"
         case .resolve(let s): return "cannot resolve \(s)"
+        case .clip(let s): return "bad clip: \(s)"
         }
     }
 }
