@@ -23,6 +23,8 @@ struct BenchOptions {
     var excludePids: [Int] = []
     /// CPUs the server is pinned to alone: their busy time (/proc/stat) is reported too.
     var serverCPUs: [Int] = []
+    /// Keep only players the server accepted in this process (a worker): see `PlayerPlacement`.
+    var onPid: Int?
     /// A free-form name echoed in the report (e.g. "swiftsrs" or "nginx-rtmp").
     var label = ""
     /// Print one JSON object instead of the text summary.
@@ -50,6 +52,9 @@ struct BenchOptions {
           --pids P1,P2         processes to sample CPU% and RSS over the window (the server)
           --server-cpus 0,1    CPUs the server runs on alone: report how busy they were
           --exclude-pids P1,P2 our other processes (publisher), not counted as other work
+          --on-pid PID         keep only players accepted by server process PID (a worker):
+                               each connects, and is replaced by a new one if another process
+                               accepted it; start-up is then timed from the handshake
           --label NAME         name echoed in the report
           --json               print one JSON object
 
@@ -88,6 +93,7 @@ struct BenchOptions {
             case "--server-cpus":
                 let raw = try value()
                 serverCPUs = try raw.split(separator: ",").map { try Self.number(arg, String($0), Int.init, min: 0) }
+            case "--on-pid": onPid = try Self.number(arg, try value(), Int.init, min: 1)
             case "--label": label = try value()
             case "--json": json = true
             case "-h", "--help": showHelp = true

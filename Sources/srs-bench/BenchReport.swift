@@ -40,6 +40,8 @@ struct BenchReport {
     let clientCPU: Double?
     /// Lateness of the client's 10 ms tick over the whole run, sorted, in ms.
     let clientLoopLagsMs: [Int64]
+    /// With `--on-pid`: connections that landed on another server process and were replaced.
+    let misplaced: Int?
 
     var playing: Int { players.filter { $0.openAtEnd && $0.firstFrameUs != nil }.count }
     var failed: Int { players.filter { $0.firstFrameUs == nil }.count }
@@ -132,6 +134,9 @@ struct BenchReport {
         lines.append("server:      cpu \(serverCPU)\(byPid)\(busy) rss \(Self.fmt(Double(serverRSSKB) / 1024, 1)) MB (pids \(options.pids.map(String.init).joined(separator: ",")))")
         lines.append("client:      cpu \(clientCPU.map { Self.fmt($0, 1) + "%" } ?? "-"), \(Self.fmt(averageReadKB, 1)) KiB per read, "
                      + "loop lag p99 \(lag(0.99)) max \(lag(1)) ms; other processes cpu \(Self.fmt(othersCPU, 1))%")
+        if let misplaced, let pid = options.onPid {
+            lines.append("placement:   players on pid \(pid); \(misplaced) connections landed on another process and were replaced")
+        }
         for (reason, n) in failureReasons.prefix(5) { lines.append("  \(n) × \(reason)") }
         return lines.joined(separator: "\n")
     }
@@ -206,6 +211,8 @@ struct BenchReport {
             "client_lag_ms": ["p99": num(Self.percentile(clientLoopLagsMs.map(Double.init), 0.99)),
                               "max": num(clientLoopLagsMs.last.map(Double.init))],
             "failures": .object(failureReasons.prefix(5).map { JSONMember($0.0, .int(Int64($0.1))) }),
+            "on_pid": options.onPid.map { .int(Int64($0)) } ?? .null,
+            "misplaced": misplaced.map { .int(Int64($0)) } ?? .null,
         ]
     }
 

@@ -24,6 +24,8 @@ final class LoadRunner {
     /// value means the client, not the server, delayed what players saw.
     private var lastTickMs: Int64 = 0
     private var loopLags: [Int64] = []
+    /// With `--on-pid`: keeps only the players that landed on that server process.
+    private let placement: PlayerPlacement?
 
     /// What is recorded over the measured window.
     private struct WindowState {
@@ -45,6 +47,7 @@ final class LoadRunner {
         self.options = options
         self.url = url
         loop = try EventLoop()
+        placement = options.onPid.map { PlayerPlacement(pid: $0, serverPort: url.port) }
     }
 
     /// Runs to the end of the window and returns the measurements.
@@ -52,6 +55,9 @@ final class LoadRunner {
         rampStartMs = loop.now
         tickers.append(loop.repeating(everyMs: 10) { [unowned self] in self.ramp() })
         tickers.append(loop.repeating(everyMs: 100) { [unowned self] in self.check() })
+        if placement != nil {
+            tickers.append(loop.repeating(everyMs: 20) { [unowned self] in self.place() })
+        }
         loop.run()
         return report
     }
@@ -67,18 +73,48 @@ final class LoadRunner {
         let elapsed = Double(loop.now - rampStartMs) / 1000
         let target = min(options.players, Int(elapsed * options.rate) + 1)
         while players.count < target {
-            let p = RTMPPlayer(url: url, loop: loop)
-            players.append(p)
-            p.start()
+            players.append(newPlayer())
         }
-        if players.count == options.players { rampDoneMs = loop.now }
+        // With `--on-pid`, the ramp ends once every player is on the wanted process.
+        if players.count == options.players && !players.contains(where: \.awaitsPlacement) { rampDoneMs = loop.now }
+    }
+
+    private func newPlayer() -> RTMPPlayer {
+        let p = RTMPPlayer(url: url, loop: loop)
+        p.holdsHandshake = placement != nil
+        p.start()
+        return p
+    }
+
+    /// Releases the held players that landed on the wanted process and replaces the others.
+    private func place() {
+        guard let placement else { return }
+        for isLate in [false, true] {
+            let list = isLate ? lateJoiners : players
+            let held = list.indices.filter { list[$0].isHeld }
+            guard !held.isEmpty else { continue }
+            let verdicts = placement.verdicts(held.map { list[$0].localPort })
+            for (i, verdict) in zip(held, verdicts) {
+                switch verdict {
+                case .here:
+                    list[i].release()
+                case .elsewhere:
+                    placement.misplaced += 1
+                    list[i].stop()
+                    if isLate { lateJoiners[i] = newPlayer() } else { players[i] = newPlayer() }
+                case .unknown:
+                    break
+                }
+            }
+        }
     }
 
     private func check() {
         let now = loop.now
         for p in players + lateJoiners where p.isOpen && p.firstFrameUs == nil {
             if (MicroClock.now() - p.startUs) / 1000 > options.connectTimeoutMs {
-                p.fail("no video keyframe within \(options.connectTimeoutMs) ms")
+                p.fail(p.awaitsPlacement ? "not on pid \(options.onPid ?? 0) within \(options.connectTimeoutMs) ms"
+                       : "no video keyframe within \(options.connectTimeoutMs) ms")
             }
         }
         guard let done = rampDoneMs else { return }
@@ -112,9 +148,7 @@ final class LoadRunner {
         guard options.lateJoiners > 0 else { return }
         let spacingMs = options.duration * 500 / Double(options.lateJoiners)
         while lateJoiners.count < options.lateJoiners && Double(now - startMs) >= Double(lateJoiners.count) * spacingMs {
-            let p = RTMPPlayer(url: url, loop: loop)
-            lateJoiners.append(p)
-            p.start()
+            lateJoiners.append(newPlayer())
         }
     }
 
@@ -161,7 +195,8 @@ final class LoadRunner {
                              serverCPUSetBusy: cpuSetEnd.busyPercent(since: w.cpuSetStart),
                              othersCPU: others,
                              serverRSSKB: rss, clientCPU: clientEnd.cpuPercent(since: w.clientStart),
-                             clientLoopLagsMs: loopLags.sorted())
+                             clientLoopLagsMs: loopLags.sorted(),
+                             misplaced: placement?.misplaced)
         for t in tickers { t.cancel() }
         for p in players + lateJoiners { p.stop() }
         loop.stop()

@@ -18,8 +18,8 @@ final class RTMPPlayer {
     private(set) var phase = Phase.open
     /// Why the player failed or was closed by the peer.
     private(set) var failure: String?
-    /// Monotonic µs when the TCP connect started.
-    let startUs: Int64
+    /// Monotonic µs when the TCP connect started (with `holdsHandshake`, when it was released).
+    private(set) var startUs: Int64
     /// µs from connect start to the first video keyframe, once seen.
     private(set) var firstFrameUs: Int64?
     /// µs from connect start to: TCP connected, handshake done, `play` sent, first audio/video
@@ -43,6 +43,15 @@ final class RTMPPlayer {
     private(set) var timing = MessageTiming()
     /// µs when the data being handled was read (one clock read per socket read).
     private var readAtUs: Int64 = 0
+    /// Set before `start()` to hold the handshake once connected, until `release()`: the
+    /// runner first checks which server process accepted the connection (`--on-pid`).
+    var holdsHandshake = false
+    /// Connected and waiting for `release()`.
+    private(set) var isHeld = false
+    /// Open and not released yet (connecting, or held).
+    var awaitsPlacement: Bool { holdsHandshake && isOpen }
+    /// Our port of the connection, once connected.
+    private(set) var localPort: Int?
 
     init(url: PlayURL, loop: EventLoop) {
         self.url = url
@@ -91,11 +100,27 @@ final class RTMPPlayer {
     /// Whether this player is still connected.
     var isOpen: Bool { phase == .open }
 
+    /// Starts the handshake of a held connection; start-up is timed from now.
+    func release() {
+        guard isHeld, let s = socket else { return }
+        isHeld = false
+        holdsHandshake = false
+        startUs = MicroClock.now()
+        connectedUs = 0
+        session.start()
+        s.send(session.takeOutput())
+    }
+
     private func attach(_ s: StreamSocket) {
         socket = s
         connectedUs = MicroClock.now() - startUs
+        localPort = ServerSockets.localPort(fd: s.fd)
         s.onData = { [weak self] bytes in self?.received(bytes) }
         s.onClose = { [weak self] reason in self?.fail("closed by peer: \(reason)") }
+        if holdsHandshake {
+            isHeld = true
+            return
+        }
         session.start()
         s.send(session.takeOutput())
     }
