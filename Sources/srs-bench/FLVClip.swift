@@ -46,13 +46,17 @@ final class FLVClip {
                 w.append(tag.payload[...])
                 headers.append(RTMPMessage(type: tag.type, payload: w.bytes))
             case RTMPMessageType.audio, RTMPMessageType.video:
+                let video = tag.type == RTMPMessageType.video ? try? FLVVideoInfo.parse(tag.payload) : nil
                 let isHeader = tag.type == RTMPMessageType.video
-                    ? (try? FLVVideoInfo.parse(tag.payload))?.isSequenceHeader ?? false
+                    ? video?.isSequenceHeader ?? false
                     : (try? FLVAudioInfo.parse(tag.payload))?.isSequenceHeader ?? false
                 if isHeader {
                     headers.append(RTMPMessage(type: tag.type, payload: tag.payload))
                     continue
                 }
+                // ffmpeg ends a file with an end-of-sequence tag (packet type 2, AVC and enhanced
+                // alike): the loop goes on, so it is not sent.
+                if let video, video.packetType == 2, !video.isSequenceHeader { continue }
                 let first = firstMs ?? Int64(tag.timestamp)
                 firstMs = first
                 media.append(Tag(type: tag.type, offsetMs: max(0, Int64(tag.timestamp) - first), payload: tag.payload))
@@ -62,7 +66,9 @@ final class FLVClip {
         }
         guard !media.isEmpty else { throw BenchError.clip("\(path): no audio or video tags") }
         self.headers = headers
-        self.media = media
+        // Due times must not go back in sending order: a tag behind a later one would count as
+        // late by the difference. Files are in timestamp order, nearly: keep that order, fixed.
+        self.media = media.enumerated().sorted { ($0.element.offsetMs, $0.offset) < ($1.element.offsetMs, $1.offset) }.map(\.element)
         durationMs = max(1, [RTMPMessageType.audio, RTMPMessageType.video].map { Self.end(of: $0, in: media) }.max() ?? 1)
         loopBytes = media.reduce(0) { $0 + $1.payload.count }
     }

@@ -101,7 +101,11 @@ final class PublishRunner {
                             othersStart: OthersSample(excluding: Set(options.pids + options.excludePids)),
                             maxUnread: Array(repeating: -1, count: publishers.count))
         sample(now, &w)
-        for p in publishers { p.recording = true }
+        let from = MicroClock.now()
+        for p in publishers {
+            p.recordFromUs = from
+            p.recording = true
+        }
         return w
     }
 

@@ -54,8 +54,11 @@ final class RTMPPublisher {
     /// Bytes written to the socket, kept when it closes.
     private var writtenAtClose: UInt64 = 0
 
-    /// Set by the runner for the measured window: lateness is then recorded in `latenessUs`.
+    /// Set by the runner for the measured window: the lateness of tags due from `recordFromUs`
+    /// on is then recorded in `latenessUs` (the runner's own sampling at the window's start
+    /// stalls the loop for a moment: what was due meanwhile is not the server's doing).
     var recording = false
+    var recordFromUs: Int64 = 0
     /// Lateness of every tag written inside the window, µs.
     private(set) var latenessUs: [Int32] = []
     /// Largest lateness since publishing started, and inside the window, µs.
@@ -184,9 +187,10 @@ final class RTMPPublisher {
             }
         }
         // A publisher the socket holds back writes nothing: count its wait too.
-        let lag = currentLagUs(nowUs)
+        let due = oldestUnwrittenDueUs()
+        let lag = max(0, nowUs - due)
         maxLatenessUs = max(maxLatenessUs, lag)
-        if recording { windowMaxLatenessUs = max(windowMaxLatenessUs, lag) }
+        if recording && due >= recordFromUs { windowMaxLatenessUs = max(windowMaxLatenessUs, lag) }
     }
 
     /// Records the lateness of the tags the socket has written by now.
@@ -194,11 +198,12 @@ final class RTMPPublisher {
         guard let s = socket else { return }
         let written = s.bytesWritten
         while inFlightHead < inFlight.count && inFlight[inFlightHead].end <= written {
-            let late = max(0, nowUs - inFlight[inFlightHead].dueUs)
+            let due = inFlight[inFlightHead].dueUs
+            let late = max(0, nowUs - due)
             inFlightHead += 1
             tagsWritten += 1
             maxLatenessUs = max(maxLatenessUs, late)
-            if recording {
+            if recording && due >= recordFromUs {
                 latenessUs.append(Int32(clamping: late))
                 windowMaxLatenessUs = max(windowMaxLatenessUs, late)
             }
@@ -212,12 +217,10 @@ final class RTMPPublisher {
         }
     }
 
-    /// How late the publisher is now: the oldest due tag not written yet (queued, or not queued
-    /// for want of room), in µs; 0 when it is on time.
-    private func currentLagUs(_ nowUs: Int64) -> Int64 {
-        guard phase == .publishing else { return 0 }
-        if inFlightHead < inFlight.count { return max(0, nowUs - inFlight[inFlightHead].dueUs) }
-        let due = originUs + (loopCount * clip.durationMs + clip.media[nextTag].offsetMs) * 1000
-        return max(0, nowUs - due)
+    /// When the oldest tag not written yet (queued, or not queued for want of room) was or
+    /// will be due, µs.
+    private func oldestUnwrittenDueUs() -> Int64 {
+        if inFlightHead < inFlight.count { return inFlight[inFlightHead].dueUs }
+        return originUs + (loopCount * clip.durationMs + clip.media[nextTag].offsetMs) * 1000
     }
 }
