@@ -24,6 +24,8 @@ die() { say "$*"; exit 1; }
 
 tmp=$(mktemp -d "/tmp/$BENCH_NAME.XXXXXX")
 pids=()
+# Other scratch dirs to remove on exit (HLS output on a tmpfs).
+scratch_dirs=()
 
 # Stops one process: TERM, up to 5 s, then KILL; reaps it if it is our child.
 stop_pid() {
@@ -48,7 +50,7 @@ forget_pid() {
 }
 cleanup() {
     stop_all
-    rm -rf "$tmp"
+    rm -rf "$tmp" "${scratch_dirs[@]}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
