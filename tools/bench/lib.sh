@@ -102,6 +102,17 @@ find_binaries() {
     fi
 }
 
+# The servers to run when SERVERS is not set: all three when an SRS 7 binary is known.
+default_servers() {
+    if [ -z "${SRS7_BIN:-}" ] && [ -n "${SRS_SRC:-}" ]; then SRS7_BIN=$SRS_SRC/trunk/objs/srs; fi
+    if [ -n "${SRS7_BIN:-}" ] && [ -x "$SRS7_BIN" ]; then
+        echo "swiftsrs srs nginx"
+    else
+        say "no SRS 7 binary (SRS7_BIN, see tools/bench/build_srs.sh): running SwiftSRS and nginx-rtmp only"
+        echo "swiftsrs nginx"
+    fi
+}
+
 # One line naming each server's version, for the log.
 versions() {
     local servers=$1 out=()

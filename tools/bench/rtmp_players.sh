@@ -19,8 +19,8 @@
 #
 # Environment (defaults in brackets):
 #   PLAYERS   player counts to run ["100 300 600"]
-#   SERVERS   servers to run, any of: swiftsrs srs nginx ["swiftsrs srs nginx"]; srs needs
-#             SRS7_BIN (tools/bench/build_srs.sh)
+#   SERVERS   servers to run, any of: swiftsrs srs nginx ["swiftsrs srs nginx" when an SRS 7
+#             binary is known, else "swiftsrs nginx"]; srs needs SRS7_BIN (tools/bench/build_srs.sh)
 #   ROUNDS    interleaved rounds per player count; the table of medians follows [1]
 #   WORKERS   SwiftSRS worker_processes values to run, e.g. "1 2" [1]
 #   MW        SwiftSRS merged-write settings to run, each "mw_msgs/mw_latency" written into
@@ -48,7 +48,7 @@ BENCH_NAME=rtmp_players
 source tools/bench/lib.sh
 
 PLAYERS=${PLAYERS:-"100 300 600"}
-SERVERS=${SERVERS:-"swiftsrs srs nginx"}
+SERVERS=${SERVERS:-$(default_servers)}
 ROUNDS=${ROUNDS:-1}
 WORKERS=${WORKERS:-1}
 if [ -z "${MW:-}" ] && { [ -n "${MW_MSGS:-}" ] || [ -n "${MW_LATENCY:-}" ]; }; then

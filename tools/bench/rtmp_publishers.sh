@@ -14,8 +14,8 @@
 # Environment (defaults in brackets):
 #   PUBLISHERS  publisher counts to run ["100 500 1000"]
 #   HLS         HLS modes to run, "off" and/or "on" ["off on"]
-#   SERVERS     servers to run, any of: swiftsrs srs nginx ["swiftsrs srs nginx"]; srs needs
-#               SRS7_BIN (tools/bench/build_srs.sh)
+#   SERVERS     servers to run, any of: swiftsrs srs nginx ["swiftsrs srs nginx" when an SRS 7
+#               binary is known, else "swiftsrs nginx"]; srs needs SRS7_BIN (build_srs.sh)
 #   ROUNDS      interleaved rounds; the table of medians follows [1]
 #   WORKERS     SwiftSRS worker_processes [1]
 #   RATE        new publishers per second [50]
@@ -37,7 +37,7 @@ source tools/bench/lib.sh
 
 PUBLISHERS=${PUBLISHERS:-"100 500 1000"}
 HLS=${HLS:-"off on"}
-SERVERS=${SERVERS:-"swiftsrs srs nginx"}
+SERVERS=${SERVERS:-$(default_servers)}
 ROUNDS=${ROUNDS:-1}
 WORKERS=${WORKERS:-1}
 RATE=${RATE:-50}
