@@ -34,9 +34,9 @@ struct PublishOptions {
         timestamps, every tag when it is due in real time (ffmpeg -re -stream_loop -1 -c copy).
         Reports publishers publishing/failed/disconnected (with reasons), how late media went out
         (lateness: when a tag's last byte was handed to the kernel, against its due time) and
-        how many publishers fell behind, the server's unread bytes per publisher (Recv-Q in
-        /proc/net/tcp, when the server is on this host), Mbps sent, and the server's and this
-        client's CPU over the steady window.
+        how many publishers fell behind, the server's unread bytes per publisher (its socket's
+        Recv-Q, from the kernel's sock_diag, when the server is on this host), Mbps sent, and
+        the server's and this client's CPU over the steady window.
 
         options:
           --url URL            stream template, {i} = 1..N (default rtmp://127.0.0.1:1935/live/pub-{i})
