@@ -8,6 +8,10 @@
 # (the binary links glibc, libstdc++ and libgcc_s dynamically; the Swift runtime is static).
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
+# libsrt for SRT (Sources/CSRT), found with pkg-config.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsrt-openssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest and sources only (see .dockerignore); the tests are needed by the manifest.
 COPY Package.swift ./
@@ -18,10 +22,11 @@ RUN swift build -c release --static-swift-stdlib --product srs \
 
 # Runtime stage: only what the server and its operators need.
 FROM debian:bookworm-slim
-# libstdc++6: the binary's only non-base library. curl: the HEALTHCHECK and `kubectl exec curl`
-# for the API. tzdata: so TZ=... gives local log timestamps, as SRS's logs have.
+# libstdc++6 and libsrt1.5-openssl (SRT, with its libssl3): the binary's non-base libraries.
+# curl: the HEALTHCHECK and `kubectl exec curl` for the API. tzdata: so TZ=... gives local log
+# timestamps, as SRS's logs have.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libstdc++6 curl tzdata \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libstdc++6 libsrt1.5-openssl curl tzdata \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /usr/local/srs
 COPY --from=build /out/srs ./objs/srs

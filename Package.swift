@@ -11,12 +11,19 @@ let package = Package(
     targets: [
         // Syscalls Glibc does not export to Swift (epoll, signalfd, eventfd, timerfd, accept4, ...).
         .target(name: "CSystem"),
+        // Debian's libsrt (`apt-get install libsrt-openssl-dev`), found with pkg-config.
+        .systemLibrary(name: "CSRT", pkgConfig: "srt", providers: [.apt(["libsrt-openssl-dev"])]),
+        // What Swift cannot do with libsrt directly: its option setters, its listen callback and
+        // the thread that turns libsrt's epoll into an eventfd the worker's loop can watch.
+        .target(name: "CSRTSupport", dependencies: ["CSRT"]),
         // Pure codecs: bytes, AMF0, FLV, H.264/AAC headers, MPEG-TS, M3U8, SHA-256. No I/O.
         .target(name: "Kernel"),
         // Pure protocol stacks: RTMP handshake/chunks/commands, HTTP/1.1, JSON. No I/O.
         .target(name: "Protocol", dependencies: ["Kernel"]),
         // Thin syscall wrappers: sockets, the epoll event loop, timers, signals, processes.
         .target(name: "System", dependencies: ["CSystem", "Kernel"]),
+        // SRT sockets on the worker's event loop: listener, connections, options, stats.
+        .target(name: "SRT", dependencies: ["CSRT", "CSRTSupport", "Kernel", "System"]),
         // The media server: config, connections, live sources, HTTP-FLV, HLS, API.
         .target(name: "App", dependencies: ["Kernel", "Protocol", "System"]),
         // The master process: spawns and supervises workers.
@@ -27,6 +34,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
+        .testTarget(name: "SRTTests", dependencies: ["SRT", "Kernel", "Protocol", "System"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Kernel", "Protocol"]),
     ],

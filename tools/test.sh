@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests and integration tests against the real `srs` binary with real
-# clients. Installs the peers the tests need (ffmpeg, nginx, haproxy, chromium, promtool) with
-# apt-get when they are missing.
+# clients. Installs what the build and the tests need (libsrt, ffmpeg, nginx, haproxy, chromium,
+# promtool) with apt-get when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
+# libsrt (SRT, Sources/CSRT) is found with pkg-config; Debian's ffmpeg is built with SRT.
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+pkg-config --exists srt 2>/dev/null || need+=(libsrt-openssl-dev)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
