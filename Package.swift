@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Master", dependencies: ["App", "Protocol", "System"]),
         .executableTarget(name: "srs", dependencies: ["App", "Master", "System"]),
         .executableTarget(name: "srs-bench", dependencies: ["Kernel", "Protocol", "System"]),
+        // The SRT layer alone on a loop: measurements (docs/srt.md) and the two-process test.
+        .executableTarget(name: "srt-harness", dependencies: ["CSRT", "Kernel", "Protocol", "SRT", "System"]),
 
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),

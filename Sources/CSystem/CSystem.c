@@ -91,6 +91,28 @@ fail:;
     return -1;
 }
 
+int csys_udp_bind(const char *host, int port, int reuseport) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (fill_addr(host, port, &ss, &len) < 0) return -1;
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) goto fail;
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) goto fail;
+    if (ss.ss_family == AF_INET6) {
+        int off = 0;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) goto fail;
+    return fd;
+fail:;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
 int csys_tcp_connect(const char *ip, int port) {
     struct sockaddr_storage ss;
     socklen_t len;

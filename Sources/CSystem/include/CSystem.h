@@ -38,6 +38,11 @@ int csys_accept(int fd, char *ip, int iplen, int *port);
 /// CLOEXEC|NONBLOCK. host may be "0.0.0.0", "::" or an address. Returns fd or -1 with errno.
 int csys_tcp_listen(const char *host, int port, int backlog, int reuseport);
 
+/// A UDP socket bound to host:port with SO_REUSEADDR (and SO_REUSEPORT when reuseport != 0),
+/// CLOEXEC and blocking (for libsrt, whose receive thread waits in select then recvmsg, and whose
+/// send thread must not lose packets to EAGAIN). "::" accepts IPv4 too. Returns fd or -1 with errno.
+int csys_udp_bind(const char *host, int port, int reuseport);
+
 /// A non-blocking TCP connect to a numeric IPv4/IPv6 address. Returns fd (connect may be in progress) or -1.
 int csys_tcp_connect(const char *ip, int port);
 

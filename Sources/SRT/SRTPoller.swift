@@ -1,0 +1,139 @@
+import CSRT
+import CSRTSupport
+import System
+
+/// Puts SRT sockets on the worker's event loop. libsrt sockets are not kernel fds: libsrt runs
+/// its own threads (a receive and a send thread per UDP port, a timer thread per socket in
+/// TSBPD mode) and reports readiness through its own epoll (`srt_epoll_*`), which has no fd the
+/// loop's epoll could watch. Handlers run on the loop thread with SRT_EPOLL_IN/OUT/ERR bits, like
+/// `EventLoop.register`'s. Subscriptions are edge-triggered: a handler reads (or writes) until
+/// libsrt says it would block.
+///
+/// Two ways are prototyped here and measured in docs/srt.md: `.pump`, a thread that blocks in
+/// `srt_epoll_uwait` and wakes the loop through an eventfd; `.polling`, a loop timer calling
+/// `srt_epoll_uwait` without waiting (what SRS does, every 1 or 10 ms).
+public final class SRTPoller {
+    public typealias Handler = (_ events: Int32) -> Void
+
+    public static let readable = Int32(bitPattern: SRT_EPOLL_IN.rawValue)
+    public static let writable = Int32(bitPattern: SRT_EPOLL_OUT.rawValue)
+    public static let error = Int32(bitPattern: SRT_EPOLL_ERR.rawValue)
+    static let edgeTriggered = Int32(bitPattern: SRT_EPOLL_ET.rawValue)
+
+    public enum Strategy: Equatable, Sendable {
+        case pump
+        case polling(intervalMs: Int64)
+    }
+
+    private struct Registration {
+        var events: Int32
+        var handler: Handler
+    }
+
+    private let loop: EventLoop
+    private let eid: Int32
+    private var registrations: [SRTSOCKET: Registration] = [:]
+    private var pump: OpaquePointer?
+    private var wake: EventFD?
+    private var timer: RepeatingTimer?
+    private var batch = [SRT_EPOLL_EVENT](repeating: SRT_EPOLL_EVENT(), count: 256)
+    public private(set) var closed = false
+    /// Loop wake-ups that found events, for the measurements.
+    public private(set) var dispatchRounds = 0
+
+    public init(loop: EventLoop, strategy: Strategy = .pump) throws {
+        SRTLibrary.start()
+        self.loop = loop
+        eid = srt_epoll_create()
+        if eid < 0 { throw SRTError.last("srt_epoll_create") }
+        // An eid with no socket yet is fine to wait on.
+        _ = srt_epoll_set(eid, Int32(SRT_EPOLL_ENABLE_EMPTY.rawValue))
+        switch strategy {
+        case .pump:
+            let wake = try EventFD()
+            guard let pump = csrt_pump_start(eid, wake.fd, 4096) else {
+                srt_epoll_release(eid)
+                throw SystemError("pthread_create", context: "srt pump")
+            }
+            self.wake = wake
+            self.pump = pump
+            try loop.register(fd: wake.fd, events: EventLoop.readable) { [weak self] _ in self?.drainPump() }
+        case .polling(let intervalMs):
+            timer = loop.repeating(everyMs: max(1, intervalMs)) { [weak self] in self?.poll() }
+        }
+    }
+
+    deinit { close() }
+
+    /// Watches `socket` for `events` (SRT_EPOLL_IN/OUT/ERR bits).
+    public func add(_ socket: SRTSOCKET, events: Int32, handler: @escaping Handler) throws {
+        var flags = events | Self.edgeTriggered
+        if srt_epoll_add_usock(eid, socket, &flags) != 0 { throw SRTError.last("srt_epoll_add_usock", context: "@\(socket)") }
+        registrations[socket] = Registration(events: events, handler: handler)
+    }
+
+    /// Changes the events watched (libsrt reports a readiness that already holds at once).
+    public func modify(_ socket: SRTSOCKET, events: Int32) {
+        guard var r = registrations[socket], r.events != events else { return }
+        r.events = events
+        registrations[socket] = r
+        var flags = events | Self.edgeTriggered
+        _ = srt_epoll_update_usock(eid, socket, &flags)
+    }
+
+    /// Stops watching `socket`. Call before closing it.
+    public func remove(_ socket: SRTSOCKET) {
+        guard registrations.removeValue(forKey: socket) != nil else { return }
+        _ = srt_epoll_remove_usock(eid, socket)
+    }
+
+    /// Stops the pump (joining its thread, under 100 ms) or the timer, and releases the eid.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        if let wake {
+            loop.unregister(fd: wake.fd)
+            csrt_pump_stop(pump)
+            pump = nil
+        }
+        timer?.cancel()
+        srt_epoll_release(eid)
+        registrations.removeAll()
+    }
+
+    private func drainPump() {
+        guard let pump, let wake else { return }
+        // Read the eventfd first: events queued after this are signalled again.
+        wake.drain()
+        var overflowed: Int32 = 0
+        var n: Int32
+        repeat {
+            n = batch.withUnsafeMutableBufferPointer { csrt_pump_take(pump, $0.baseAddress, 256, &overflowed) }
+            dispatch(Int(n))
+            if overflowed != 0 { dispatchAll() }
+        } while n == 256
+    }
+
+    private func poll() {
+        var n: Int32
+        repeat {
+            n = batch.withUnsafeMutableBufferPointer { srt_epoll_uwait(eid, $0.baseAddress, 256, 0) }
+            dispatch(Int(max(0, n)))
+        } while n == 256
+    }
+
+    private func dispatch(_ count: Int) {
+        guard count > 0 else { return }
+        dispatchRounds += 1
+        for i in 0..<count {
+            let e = batch[i]
+            guard let r = registrations[e.fd] else { continue }  // removed meanwhile
+            r.handler(e.events)
+        }
+    }
+
+    /// The pump lost events (its queue was full): every socket looks at what it watches.
+    private func dispatchAll() {
+        for (_, r) in registrations { r.handler(r.events) }
+    }
+}

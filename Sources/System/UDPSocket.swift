@@ -1,0 +1,22 @@
+import CSystem
+import Glibc
+
+/// UDP sockets. For now only what SRT needs: a bound socket that libsrt takes over
+/// (`srt_bind_acquire`), so that several workers can share the port with SO_REUSEPORT (libsrt's
+/// own bind sets neither SO_REUSEADDR nor SO_REUSEPORT).
+public enum UDPSocket {
+    /// A blocking, CLOEXEC UDP socket bound to host:port (SO_REUSEADDR, and SO_REUSEPORT when
+    /// asked). Blocking on purpose: libsrt's receive thread waits in select() before each read
+    /// and its send thread must not drop packets on EAGAIN.
+    public static func bind(host: String, port: Int, reusePort: Bool) throws -> Int32 {
+        let fd = csys_udp_bind(host, Int32(port), reusePort ? 1 : 0)
+        if fd < 0 { throw SystemError("bind", context: "udp \(host):\(port)") }
+        return fd
+    }
+
+    /// The local port of a bound socket (for port 0 in tests), or -1.
+    public static func localPort(_ fd: Int32) -> Int { Int(csys_local_port(fd)) }
+
+    /// Closes a socket nobody took over.
+    public static func close(_ fd: Int32) { Glibc.close(fd) }
+}

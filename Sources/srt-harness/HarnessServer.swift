@@ -1,0 +1,120 @@
+import CSRT
+import Glibc
+import Kernel
+import Protocol
+import SRT
+import System
+
+/// An SRT listener on one event loop, as a worker will run it: accepts publishers, reads every
+/// message (optionally demuxing it to FLV frames) and reports what it saw.
+final class HarnessServer {
+    private struct Tracked {
+        var connection: SRTConnection
+        var messages = 0
+        var converter: TSFLVConverter?
+        var frames = 0
+    }
+
+    private let options: HarnessOptions
+    private let report: HarnessReport
+    private let loop: EventLoop
+    private let poller: SRTPoller
+    private let listener: SRTListener
+    private var signals: SignalSource?
+    private var connections: [SRTSOCKET: Tracked] = [:]
+    private var bytes: UInt64 = 0
+    private var messages = 0
+    private var frames = 0
+    private var accepted = 0
+    private var closedByPeer = 0
+    private var latencies: [Double] = []
+
+    init(options: HarnessOptions, report: HarnessReport) throws {
+        self.options = options
+        self.report = report
+        loop = try EventLoop()
+        let strategy: SRTPoller.Strategy
+        switch options.loopMode {
+        case "pump": strategy = .pump
+        case "poll1": strategy = .polling(intervalMs: 1)
+        case "poll10": strategy = .polling(intervalMs: 10)
+        default: throw HarnessError("unknown --loop \(options.loopMode)")
+        }
+        poller = try SRTPoller(loop: loop, strategy: strategy)
+        var srt = SRTSocketOptions()
+        srt.peerIdleTimeoutMs = options.peerIdleMs
+        // The latency probe times delivery itself: no TSBPD holding packets for `latency`.
+        if options.latencyProbe { srt.tsbpdMode = false }
+        listener = try SRTListener(host: options.host, port: options.port, reusePort: options.reusePort, options: srt,
+                                   poller: poller, loop: loop, admission: { id in
+                                       (try? SRTStreamID.parse(id)) == nil ? 1400 : nil
+                                   })
+        listener.onAccept = { [weak self] c in self?.accept(c) }
+    }
+
+    func run() {
+        signals = try? SignalSource(signals: [SIGTERM, SIGINT], loop: loop) { [weak self] _ in self?.loop.stop() }
+        report.write("ready", [JSONMember("port", .int(Int64(listener.port))), JSONMember("pid", .int(Int64(getpid()))),
+                               JSONMember("loop", .string(options.loopMode))])
+        if options.latencyProbe { LatencyProbe.start(port: listener.port, seconds: options.seconds) }
+        let cpu0 = HarnessClock.cpuSeconds()
+        let t0 = HarnessClock.nowNs()
+        loop.schedule(afterMs: Int64(options.seconds * 1000)) { [weak self] in self?.loop.stop() }
+        loop.run()
+        let elapsed = Double(HarnessClock.nowNs() - t0) / 1e9
+        let cpu = HarnessClock.cpuSeconds() - cpu0
+        for (_, t) in connections { report.write("open", describe(t)) }
+        report.write("summary", [
+            JSONMember("pid", .int(Int64(getpid()))), JSONMember("loop", .string(options.loopMode)),
+            JSONMember("seconds", .rounded(elapsed)), JSONMember("cpu_seconds", .rounded(cpu, decimals: 3)),
+            JSONMember("cpu_percent", .rounded(100 * cpu / max(elapsed, 0.001), decimals: 1)),
+            JSONMember("accepted", .int(Int64(accepted))), JSONMember("open", .int(Int64(connections.count))),
+            JSONMember("closed_by_peer", .int(Int64(closedByPeer))),
+            JSONMember("bytes", .int(Int64(bytes))), JSONMember("messages", .int(Int64(messages))),
+            JSONMember("mbps", .rounded(Double(bytes) * 8 / 1e6 / max(elapsed, 0.001))),
+            JSONMember("frames", .int(Int64(frames))), JSONMember("loop_wakeups", .int(Int64(poller.dispatchRounds))),
+        ] + HarnessClock.percentiles(latencies, prefix: "latency"))
+        for (_, t) in connections { t.connection.close() }
+        listener.close()
+        poller.close()
+    }
+
+    private func accept(_ c: SRTConnection) {
+        accepted += 1
+        var tracked = Tracked(connection: c)
+        if options.demux { tracked.converter = TSFLVConverter() }
+        connections[c.socket] = tracked
+        report.write("accept", [JSONMember("streamid", .string(c.streamID)),
+                                JSONMember("peer", .string("\(c.peerHost):\(c.peerPort)"))])
+        let socket = c.socket
+        let probe = c.streamID == LatencyProbe.streamID
+        c.onMessage = { [weak self] message in
+            guard let self else { return }
+            self.bytes += UInt64(message.count)
+            self.messages += 1
+            if probe {
+                if let sent = LatencyProbe.timestamp(message) {
+                    self.latencies.append(Double(HarnessClock.nowNs() &- sent) / 1000)
+                }
+                return
+            }
+            self.connections[socket]?.messages += 1
+            if var converter = self.connections[socket]?.converter {
+                let n = converter.feed(message).count
+                self.connections[socket]?.converter = converter
+                self.connections[socket]?.frames += n
+                self.frames += n
+            }
+        }
+        c.onClose = { [weak self] error in
+            guard let self, let t = self.connections.removeValue(forKey: socket) else { return }
+            self.closedByPeer += 1
+            self.report.write("close", self.describe(t) + [JSONMember("reason", .string(error.description))])
+        }
+    }
+
+    private func describe(_ t: Tracked) -> [JSONMember] {
+        [JSONMember("streamid", .string(t.connection.streamID)), JSONMember("bytes", .int(Int64(t.connection.bytesReceived))),
+         JSONMember("messages", .int(Int64(t.messages))), JSONMember("frames", .int(Int64(t.frames)))]
+    }
+}
