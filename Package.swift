@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
-        .testTarget(name: "SRTTests", dependencies: ["SRT", "Kernel", "Protocol", "System"]),
+        .testTarget(name: "SRTTests", dependencies: ["CSRT", "SRT", "Kernel", "Protocol", "System"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Kernel", "Protocol"]),
     ],

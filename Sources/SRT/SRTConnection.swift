@@ -104,9 +104,17 @@ public final class SRTConnection {
         guard !closed else { return }
         if events & (SRTPoller.readable | SRTPoller.error) != 0 { readAvailable() }
         if !closed && events & SRTPoller.writable != 0 { flush() }
-        if !closed && events & SRTPoller.error != 0 {
+        // libsrt 1.5.1 keeps reporting OUT on a broken socket, watched or not (and ERR only
+        // once): an event we did not ask for is a reason to look at the socket's state.
+        if !closed && (events & SRTPoller.error != 0 || (events & ~watching != 0 && isBroken)) {
             fail(SRTError(call: "srt_epoll", code: SRT_ECONNLOST.rawValue, message: "connection broken"))
         }
+    }
+
+    /// libsrt gave up on the connection (or it is being closed).
+    private var isBroken: Bool {
+        let state = srt_getsockstate(socket)
+        return state == SRTS_BROKEN || state == SRTS_CLOSING || state == SRTS_CLOSED || state == SRTS_NONEXIST
     }
 
     /// Reads until libsrt would block (edge-triggered), or the budget is spent: then the rest

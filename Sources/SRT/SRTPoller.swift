@@ -36,7 +36,7 @@ public final class SRTPoller {
     private var pump: OpaquePointer?
     private var wake: EventFD?
     private var timer: RepeatingTimer?
-    private var batch = [SRT_EPOLL_EVENT](repeating: SRT_EPOLL_EVENT(), count: 256)
+    private var batch = [SRT_EPOLL_EVENT](repeating: SRT_EPOLL_EVENT(), count: Int(CSRT_PUMP_BATCH))
     public private(set) var closed = false
     /// Loop wake-ups that found events, for the measurements.
     public private(set) var dispatchRounds = 0
@@ -51,7 +51,7 @@ public final class SRTPoller {
         switch strategy {
         case .pump:
             let wake = try EventFD()
-            guard let pump = csrt_pump_start(eid, wake.fd, 4096) else {
+            guard let pump = csrt_pump_start(eid, wake.fd) else {
                 srt_epoll_release(eid)
                 throw SystemError("pthread_create", context: "srt pump")
             }
@@ -103,15 +103,10 @@ public final class SRTPoller {
 
     private func drainPump() {
         guard let pump, let wake else { return }
-        // Read the eventfd first: events queued after this are signalled again.
+        // The eventfd first: a batch handed over after this signals it again.
         wake.drain()
-        var overflowed: Int32 = 0
-        var n: Int32
-        repeat {
-            n = batch.withUnsafeMutableBufferPointer { csrt_pump_take(pump, $0.baseAddress, 256, &overflowed) }
-            dispatch(Int(n))
-            if overflowed != 0 { dispatchAll() }
-        } while n == 256
+        let n = batch.withUnsafeMutableBufferPointer { csrt_pump_take(pump, $0.baseAddress) }
+        dispatch(Int(n))
     }
 
     private func poll() {
@@ -130,10 +125,5 @@ public final class SRTPoller {
             guard let r = registrations[e.fd] else { continue }  // removed meanwhile
             r.handler(e.events)
         }
-    }
-
-    /// The pump lost events (its queue was full): every socket looks at what it watches.
-    private func dispatchAll() {
-        for (_, r) in registrations { r.handler(r.events) }
     }
 }

@@ -14,8 +14,10 @@ struct HarnessReport {
         }
     }
 
+    /// One line: the event, the monotonic clock in ms (the same in every process), `members`.
     func write(_ event: String, _ members: [JSONMember]) {
-        let line = Array((JSONValue.object([JSONMember("event", .string(event))] + members).encode() + "\n").utf8)
+        let head = [JSONMember("event", .string(event)), JSONMember("mono_ms", .int(Int64(HarnessClock.nowNs() / 1_000_000)))]
+        let line = Array((JSONValue.object(head + members).encode() + "\n").utf8)
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 }

@@ -5,6 +5,11 @@ import Protocol
 import SRT
 import System
 
+/// Lets the signal handler, made before the loop's owner is complete, stop the loop.
+private final class StopFlag {
+    weak var loop: EventLoop?
+}
+
 /// An SRT listener on one event loop, as a worker will run it: accepts publishers, reads every
 /// message (optionally demuxing it to FLV frames) and reports what it saw.
 final class HarnessServer {
@@ -33,6 +38,10 @@ final class HarnessServer {
         self.options = options
         self.report = report
         loop = try EventLoop()
+        // Before libsrt starts its threads, so that they inherit the blocked signals.
+        let stop = StopFlag()
+        signals = try SignalSource(signals: [SIGTERM, SIGINT], loop: loop) { _ in stop.loop?.stop() }
+        stop.loop = loop
         let strategy: SRTPoller.Strategy
         switch options.loopMode {
         case "pump": strategy = .pump
@@ -53,7 +62,6 @@ final class HarnessServer {
     }
 
     func run() {
-        signals = try? SignalSource(signals: [SIGTERM, SIGINT], loop: loop) { [weak self] _ in self?.loop.stop() }
         report.write("ready", [JSONMember("port", .int(Int64(listener.port))), JSONMember("pid", .int(Int64(getpid()))),
                                JSONMember("loop", .string(options.loopMode))])
         if options.latencyProbe { LatencyProbe.start(port: listener.port, seconds: options.seconds) }

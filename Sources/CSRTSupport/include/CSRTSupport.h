@@ -5,24 +5,30 @@
 #include <stdint.h>
 #include <srt/srt.h>
 
+/// The most events one hand-over carries.
+#define CSRT_PUMP_BATCH 256
+
 /// A thread that waits in libsrt's epoll (`srt_epoll_uwait`) and hands the events it gets to the
-/// loop thread: it queues them and makes `eventfd` readable. libsrt's epoll has no kernel fd of
-/// its own, so this is how SRT sockets join a kernel epoll loop without polling it.
+/// loop thread: it keeps them and makes `eventfd` readable, then waits until the loop took them
+/// before it asks libsrt again. libsrt's epoll has no kernel fd of its own, so this is how SRT
+/// sockets join a kernel epoll loop without polling it. One batch at a time bounds what waits
+/// and keeps a socket libsrt keeps reporting (1.5.1 repeats OUT on a broken socket, subscribed
+/// or not) from flooding anything: it comes back at the loop's pace, until the loop closes it.
 typedef struct csrt_pump csrt_pump;
 
-/// Starts a pump on libsrt epoll `eid` (created by the caller, subscriptions edge-triggered) that
-/// signals `eventfd` (non-blocking, owned by the caller). `capacity` bounds the queue; past it
-/// the pump records an overflow instead. Returns NULL with errno set if the thread cannot start.
-csrt_pump *csrt_pump_start(int eid, int eventfd, int capacity);
+/// Starts a pump on libsrt epoll `eid` (created by the caller, subscriptions edge-triggered)
+/// that signals `eventfd` (non-blocking, owned by the caller). Returns NULL with errno set if
+/// the thread cannot start.
+csrt_pump *csrt_pump_start(int eid, int eventfd);
 
-/// Moves up to `max` queued events into `out` (loop thread). Returns how many; sets `*overflowed`
-/// to 1 if events were lost since the last call (the caller must then look at every socket).
-int csrt_pump_take(csrt_pump *pump, SRT_EPOLL_EVENT *out, int max, int *overflowed);
+/// Moves the events of the last batch (at most CSRT_PUMP_BATCH) into `out` and lets the pump
+/// wait again (loop thread). Returns how many.
+int csrt_pump_take(csrt_pump *pump, SRT_EPOLL_EVENT *out);
 
 /// Stops the thread (it notices within 100 ms), joins it and frees the pump.
 void csrt_pump_stop(csrt_pump *pump);
 
-/// How many times the pump thread woke with events, and how many events it queued (for stats).
-void csrt_pump_counters(csrt_pump *pump, uint64_t *wakeups, uint64_t *events);
+/// How many batches the pump handed over, and how many events they held (for measurements).
+void csrt_pump_counters(csrt_pump *pump, uint64_t *batches, uint64_t *events);
 
 #endif
