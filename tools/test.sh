@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests and integration tests against the real `srs` binary with real
-# clients. Installs what the build and the tests need (libsrt, ffmpeg, nginx, haproxy, chromium,
-# promtool) with apt-get when they are missing.
+# clients. Installs what the build and the tests need (libsrt, ffmpeg, nftables, nginx, haproxy,
+# chromium, promtool) with apt-get when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ need=()
 # libsrt (SRT, Sources/CSRT) is found with pkg-config; Debian's ffmpeg is built with SRT.
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists srt 2>/dev/null || need+=(libsrt-openssl-dev)
+# The SRT loss test drops packets with netem, or with nftables where the kernel has no netem.
+command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ -x /usr/sbin/nginx ] || need+=(nginx)

@@ -35,6 +35,7 @@ public final class SRTConnection {
     private var queue: [[UInt8]] = []
     private var queueHead = 0
     private var watching: Int32
+    private var lastStats: SRTStats?
 
     /// Takes over an accepted (or connected) socket: makes it non-blocking, reads its stream id
     /// and peer, and watches it for reading. Throws (and closes the socket) if libsrt refuses.
@@ -66,9 +67,12 @@ public final class SRTConnection {
         if !closed { close() }
     }
 
-    /// libsrt's statistics; `clear` resets the interval counters.
+    /// libsrt's statistics; `clear` resets the interval counters. libsrt has none for a broken
+    /// socket: then (and after `close()`) the last ones read.
     public func stats(clear: Bool = false) -> SRTStats? {
-        closed ? nil : SRTStats.read(socket, clear: clear)
+        guard !closed, let s = SRTStats.read(socket, clear: clear) else { return lastStats }
+        lastStats = s
+        return s
     }
 
     /// Queues `bytes` as messages of at most `payloadSize` and sends what libsrt takes now.
@@ -93,6 +97,7 @@ public final class SRTConnection {
     public func close() {
         guard !closed else { return }
         closed = true
+        _ = stats()
         poller.remove(socket)
         srt_close(socket)
         queue.removeAll()

@@ -24,7 +24,7 @@ struct HarnessOptions {
           serve    an SRT listener on one event loop, as a worker will run it; appends JSON lines to
                    FILE (ready, accept, close, then a summary with CPU, bytes, messages and wake-ups)
           --loop   how SRT events reach the loop: a pump thread and an eventfd, or polling every 1/10 ms
-          --latency-probe  also connects to itself and measures message delivery (TSBPD off)
+          --latency-probe  also connects to itself and measures delivery past the 120 ms TSBPD latency
           syswait  how late srt_epoll_wait sees a kernel fd (a pipe) become readable
         """
 

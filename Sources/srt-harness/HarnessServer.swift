@@ -52,8 +52,6 @@ final class HarnessServer {
         poller = try SRTPoller(loop: loop, strategy: strategy)
         var srt = SRTSocketOptions()
         srt.peerIdleTimeoutMs = options.peerIdleMs
-        // The latency probe times delivery itself: no TSBPD holding packets for `latency`.
-        if options.latencyProbe { srt.tsbpdMode = false }
         listener = try SRTListener(host: options.host, port: options.port, reusePort: options.reusePort, options: srt,
                                    poller: poller, loop: loop, admission: { id in
                                        (try? SRTStreamID.parse(id)) == nil ? 1400 : nil
@@ -68,6 +66,11 @@ final class HarnessServer {
         let cpu0 = HarnessClock.cpuSeconds()
         let t0 = HarnessClock.nowNs()
         loop.schedule(afterMs: Int64(options.seconds * 1000)) { [weak self] in self?.loop.stop() }
+        // libsrt has no statistics for a broken socket: sample them, as SRS's pithy prints do.
+        let sampler = loop.repeating(everyMs: 1000) { [weak self] in
+            for (_, t) in self?.connections ?? [:] { _ = t.connection.stats() }
+        }
+        defer { sampler.cancel() }
         loop.run()
         let elapsed = Double(HarnessClock.nowNs() - t0) / 1e9
         let cpu = HarnessClock.cpuSeconds() - cpu0
@@ -101,8 +104,10 @@ final class HarnessServer {
             self.bytes += UInt64(message.count)
             self.messages += 1
             if probe {
+                // TSBPD holds each message until its send time + the latency: what is left over is
+                // libsrt's delivery and the loop's wake-up.
                 if let sent = LatencyProbe.timestamp(message) {
-                    self.latencies.append(Double(HarnessClock.nowNs() &- sent) / 1000)
+                    self.latencies.append(Double(Int64(bitPattern: HarnessClock.nowNs() &- sent)) / 1000 - LatencyProbe.latencyUs)
                 }
                 return
             }
@@ -121,8 +126,21 @@ final class HarnessServer {
         }
     }
 
+    /// A connection's counts, libsrt's loss statistics and, when demuxing, what the demuxer saw.
     private func describe(_ t: Tracked) -> [JSONMember] {
-        [JSONMember("streamid", .string(t.connection.streamID)), JSONMember("bytes", .int(Int64(t.connection.bytesReceived))),
-         JSONMember("messages", .int(Int64(t.messages))), JSONMember("frames", .int(Int64(t.frames)))]
+        var members = [JSONMember("streamid", .string(t.connection.streamID)),
+                       JSONMember("bytes", .int(Int64(t.connection.bytesReceived))),
+                       JSONMember("messages", .int(Int64(t.messages))), JSONMember("frames", .int(Int64(t.frames)))]
+        if let stats = t.connection.stats() {
+            members += [JSONMember("rcv_loss", .int(Int64(stats.packetsReceiveLoss))),
+                        JSONMember("rcv_retransmitted", .int(Int64(stats.interval.packetsReceiveRetransmitted))),
+                        JSONMember("rcv_dropped", .int(Int64(stats.packetsReceiveDropped)))]
+        }
+        if let converter = t.converter {
+            members += [JSONMember("cc_errors", .int(Int64(converter.demuxerCounters.continuityErrors))),
+                        JSONMember("dropped_pes", .int(Int64(converter.demuxerCounters.droppedPES))),
+                        JSONMember("dropped_frames", .int(Int64(converter.droppedFrames)))]
+        }
+        return members
     }
 }

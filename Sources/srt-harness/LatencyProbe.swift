@@ -2,10 +2,13 @@ import CSRT
 import Glibc
 
 /// A libsrt client on its own thread that connects to the harness and sends a message with its
-/// send time every 2 ms, so the harness measures delivery: kernel, libsrt and loop wake-up.
+/// send time every 2 ms, with SRT's default 120 ms latency: the harness measures how long after
+/// its TSBPD time each message reached the loop (libsrt's delivery thread, then the loop).
 enum LatencyProbe {
     static let streamID = "#!::r=probe/latency,m=publish"
     static let magic: UInt64 = 0x5352_5450_524F_4245  // "SRTPROBE"
+    /// SRTO_LATENCY of the probe (the server's receive latency is the same by default).
+    static let latencyUs = 120_000.0
 
     nonisolated(unsafe) private static var port: Int32 = 0
     nonisolated(unsafe) private static var seconds = 0.0
@@ -31,8 +34,8 @@ enum LatencyProbe {
 
     private static func run() {
         let s = srt_create_socket()
-        var off = false
-        srt_setsockflag(s, SRTO_TSBPDMODE, &off, Int32(MemoryLayout<Bool>.size))
+        var latency = Int32(latencyUs / 1000)
+        srt_setsockflag(s, SRTO_LATENCY, &latency, Int32(MemoryLayout<Int32>.size))
         let id = Array(streamID.utf8)
         srt_setsockflag(s, SRTO_STREAMID, id, Int32(id.count))
         var addr = sockaddr_in()

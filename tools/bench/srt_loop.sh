@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Measures how SRT events reach a worker's loop (docs/srt.md): the srt-harness listener with
-# each strategy (a pump thread + eventfd, polling every 1 ms, every 10 ms), idle and with N ffmpeg
-# publishers looping a 3.3 Mbps 720p30 H.264/AAC transport stream, plus a latency probe (a
-# libsrt client in the harness sending a timestamp every 2 ms, TSBPD off). Prints one JSON line
+# each strategy (a pump thread + eventfd, polling every 1 ms, every 10 ms), idle (no client at
+# all), then with N ffmpeg publishers looping a 3.3 Mbps 720p30 H.264/AAC transport stream
+# (demuxed to FLV frames) plus a latency probe (a libsrt client in the harness sending its clock
+# every 2 ms: how long after its TSBPD time each message reaches the loop). Prints one JSON line
 # per run: CPU of the whole harness process (libsrt's threads included), throughput, loop
-# wake-ups, delivery latency. Usage: tools/bench/srt_loop.sh [publishers...] (default: 0 8 16)
+# wake-ups, latency. Usage: tools/bench/srt_loop.sh [publishers...] (default: 1 8 16)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
@@ -16,7 +17,11 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 20 \
     -c:v libx264 -preset veryfast -b:v 3000k -maxrate 3000k -bufsize 3000k -g 60 -pix_fmt yuv420p \
     -c:a aac -b:a 128k -f mpegts "$work/fixture.ts"
-for n in "${@:-0 8 16}"; do
+for loop in pump poll1 poll10; do
+    "$HARNESS" serve --port "$PORT" --loop "$loop" --seconds "$SECONDS_PER_RUN" --report "$work/idle-$loop.jsonl"
+    echo "{\"publishers\":\"idle\",$(grep '"summary"' "$work/idle-$loop.jsonl" | sed 's/^{//')"
+done
+for n in ${@:-1 8 16}; do
     for loop in pump poll1 poll10; do
         report="$work/$loop-$n.jsonl"
         "$HARNESS" serve --port "$PORT" --loop "$loop" --demux --latency-probe --seconds "$SECONDS_PER_RUN" --report "$report" &

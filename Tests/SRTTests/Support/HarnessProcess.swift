@@ -19,9 +19,16 @@ final class HarnessProcess {
         return ".build/debug/srt-harness"
     }
 
-    init(port: Int, args: [String] = []) throws {
+    /// Starts `srt-harness serve` on `port`, in network namespace `namespace` if given (with
+    /// `ip netns exec`, which execs: the pid is the harness's).
+    init(port: Int, args: [String] = [], namespace: String? = nil) throws {
         reportPath = FileManager.default.temporaryDirectory.appendingPathComponent("srt-harness-\(UUID().uuidString.prefix(8)).jsonl").path
-        child = try ChildProcess(Self.binary, ["serve", "--port", "\(port)", "--report", reportPath] + args)
+        let command = [Self.binary, "serve", "--port", "\(port)", "--report", reportPath] + args
+        if let namespace {
+            child = try ChildProcess("ip", ["netns", "exec", namespace] + command)
+        } else {
+            child = try ChildProcess(command[0], Array(command.dropFirst()))
+        }
         guard waitFor("ready", timeout: 10) else {
             child.stop()
             throw XCTSkip("srt-harness did not start: \(child.output)")
