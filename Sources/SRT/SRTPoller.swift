@@ -3,15 +3,16 @@ import CSRTSupport
 import System
 
 /// Puts SRT sockets on the worker's event loop. libsrt sockets are not kernel fds: libsrt runs
-/// its own threads (a receive and a send thread per UDP port, a timer thread per socket in
+/// its own threads (a receive and a send thread per UDP port, a delivery thread per socket in
 /// TSBPD mode) and reports readiness through its own epoll (`srt_epoll_*`), which has no fd the
-/// loop's epoll could watch. Handlers run on the loop thread with SRT_EPOLL_IN/OUT/ERR bits, like
-/// `EventLoop.register`'s. Subscriptions are edge-triggered: a handler reads (or writes) until
-/// libsrt says it would block.
+/// loop's epoll could watch. So a pump thread (CSRTSupport) blocks in `srt_epoll_uwait` and
+/// wakes the loop through an eventfd; handlers run on the loop thread with SRT_EPOLL_IN/OUT/ERR
+/// bits, like `EventLoop.register`'s. Subscriptions are edge-triggered: a handler reads (or
+/// writes) until libsrt says it would block.
 ///
-/// Two ways are prototyped here and measured in docs/srt.md: `.pump`, a thread that blocks in
-/// `srt_epoll_uwait` and wakes the loop through an eventfd; `.polling`, a loop timer calling
-/// `srt_epoll_uwait` without waiting (what SRS does, every 1 or 10 ms).
+/// Chosen over polling `srt_epoll_uwait` from a loop timer (what SRS does, every 1 or 10 ms) and
+/// over waiting in `srt_epoll_wait` with the loop's fds added (libsrt checks those only every
+/// 10 ms): same CPU as 1 ms polling, none when idle, the lowest latency (docs/srt.md).
 public final class SRTPoller {
     public typealias Handler = (_ events: Int32) -> Void
 
@@ -19,11 +20,6 @@ public final class SRTPoller {
     public static let writable = Int32(bitPattern: SRT_EPOLL_OUT.rawValue)
     public static let error = Int32(bitPattern: SRT_EPOLL_ERR.rawValue)
     static let edgeTriggered = Int32(bitPattern: SRT_EPOLL_ET.rawValue)
-
-    public enum Strategy: Equatable, Sendable {
-        case pump
-        case polling(intervalMs: Int64)
-    }
 
     private struct Registration {
         var events: Int32
@@ -34,32 +30,28 @@ public final class SRTPoller {
     private let eid: Int32
     private var registrations: [SRTSOCKET: Registration] = [:]
     private var pump: OpaquePointer?
-    private var wake: EventFD?
-    private var timer: RepeatingTimer?
+    private let wake: EventFD
     private var batch = [SRT_EPOLL_EVENT](repeating: SRT_EPOLL_EVENT(), count: Int(CSRT_PUMP_BATCH))
     public private(set) var closed = false
-    /// Loop wake-ups that found events, for the measurements.
+    /// Batches of events the loop handled, for the measurements.
     public private(set) var dispatchRounds = 0
 
-    public init(loop: EventLoop, strategy: Strategy = .pump) throws {
+    public init(loop: EventLoop) throws {
         SRTLibrary.start()
         self.loop = loop
         eid = srt_epoll_create()
         if eid < 0 { throw SRTError.last("srt_epoll_create") }
         // An eid with no socket yet is fine to wait on.
         _ = srt_epoll_set(eid, Int32(SRT_EPOLL_ENABLE_EMPTY.rawValue))
-        switch strategy {
-        case .pump:
-            let wake = try EventFD()
-            guard let pump = csrt_pump_start(eid, wake.fd) else {
-                srt_epoll_release(eid)
-                throw SystemError("pthread_create", context: "srt pump")
-            }
-            self.wake = wake
+        do {
+            wake = try EventFD()
+            guard let pump = csrt_pump_start(eid, wake.fd) else { throw SystemError("pthread_create", context: "srt pump") }
             self.pump = pump
             try loop.register(fd: wake.fd, events: EventLoop.readable) { [weak self] _ in self?.drainPump() }
-        case .polling(let intervalMs):
-            timer = loop.repeating(everyMs: max(1, intervalMs)) { [weak self] in self?.poll() }
+        } catch {
+            csrt_pump_stop(pump)
+            srt_epoll_release(eid)
+            throw error
         }
     }
 
@@ -87,34 +79,23 @@ public final class SRTPoller {
         _ = srt_epoll_remove_usock(eid, socket)
     }
 
-    /// Stops the pump (joining its thread, under 100 ms) or the timer, and releases the eid.
+    /// Stops the pump (joining its thread, under 100 ms) and releases the eid.
     public func close() {
         guard !closed else { return }
         closed = true
-        if let wake {
-            loop.unregister(fd: wake.fd)
-            csrt_pump_stop(pump)
-            pump = nil
-        }
-        timer?.cancel()
+        loop.unregister(fd: wake.fd)
+        csrt_pump_stop(pump)
+        pump = nil
         srt_epoll_release(eid)
         registrations.removeAll()
     }
 
     private func drainPump() {
-        guard let pump, let wake else { return }
+        guard let pump else { return }
         // The eventfd first: a batch handed over after this signals it again.
         wake.drain()
         let n = batch.withUnsafeMutableBufferPointer { csrt_pump_take(pump, $0.baseAddress) }
         dispatch(Int(n))
-    }
-
-    private func poll() {
-        var n: Int32
-        repeat {
-            n = batch.withUnsafeMutableBufferPointer { srt_epoll_uwait(eid, $0.baseAddress, 256, 0) }
-            dispatch(Int(max(0, n)))
-        } while n == 256
     }
 
     private func dispatch(_ count: Int) {

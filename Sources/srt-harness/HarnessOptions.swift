@@ -9,7 +9,6 @@ struct HarnessOptions {
     var host = "127.0.0.1"
     var port = 0
     var reusePort = false
-    var loopMode = "pump"
     var demux = false
     var seconds = 10.0
     var report = ""
@@ -18,12 +17,11 @@ struct HarnessOptions {
     var samples = 200
 
     static let usage = """
-        usage: srt-harness serve --port P [--host H] [--reuseport] [--loop pump|poll1|poll10] [--demux]
+        usage: srt-harness serve --port P [--host H] [--reuseport] [--demux]
                                  [--seconds S] [--report FILE] [--peer-idle-ms MS] [--latency-probe]
                srt-harness syswait [--samples N]
           serve    an SRT listener on one event loop, as a worker will run it; appends JSON lines to
                    FILE (ready, accept, close, then a summary with CPU, bytes, messages and wake-ups)
-          --loop   how SRT events reach the loop: a pump thread and an eventfd, or polling every 1/10 ms
           --latency-probe  also connects to itself and measures delivery past the 120 ms TSBPD latency
           syswait  how late srt_epoll_wait sees a kernel fd (a pipe) become readable
         """
@@ -44,7 +42,6 @@ struct HarnessOptions {
             case "--host": host = try value()
             case "--port": port = Int(try value()) ?? 0
             case "--reuseport": reusePort = true
-            case "--loop": loopMode = try value()
             case "--demux": demux = true
             case "--seconds": seconds = Double(try value()) ?? 10
             case "--report": report = try value()

@@ -42,14 +42,7 @@ final class HarnessServer {
         let stop = StopFlag()
         signals = try SignalSource(signals: [SIGTERM, SIGINT], loop: loop) { _ in stop.loop?.stop() }
         stop.loop = loop
-        let strategy: SRTPoller.Strategy
-        switch options.loopMode {
-        case "pump": strategy = .pump
-        case "poll1": strategy = .polling(intervalMs: 1)
-        case "poll10": strategy = .polling(intervalMs: 10)
-        default: throw HarnessError("unknown --loop \(options.loopMode)")
-        }
-        poller = try SRTPoller(loop: loop, strategy: strategy)
+        poller = try SRTPoller(loop: loop)
         var srt = SRTSocketOptions()
         srt.peerIdleTimeoutMs = options.peerIdleMs
         listener = try SRTListener(host: options.host, port: options.port, reusePort: options.reusePort, options: srt,
@@ -60,8 +53,7 @@ final class HarnessServer {
     }
 
     func run() {
-        report.write("ready", [JSONMember("port", .int(Int64(listener.port))), JSONMember("pid", .int(Int64(getpid()))),
-                               JSONMember("loop", .string(options.loopMode))])
+        report.write("ready", [JSONMember("port", .int(Int64(listener.port))), JSONMember("pid", .int(Int64(getpid())))])
         if options.latencyProbe { LatencyProbe.start(port: listener.port, seconds: options.seconds) }
         let cpu0 = HarnessClock.cpuSeconds()
         let t0 = HarnessClock.nowNs()
@@ -76,7 +68,7 @@ final class HarnessServer {
         let cpu = HarnessClock.cpuSeconds() - cpu0
         for (_, t) in connections { report.write("open", describe(t)) }
         report.write("summary", [
-            JSONMember("pid", .int(Int64(getpid()))), JSONMember("loop", .string(options.loopMode)),
+            JSONMember("pid", .int(Int64(getpid()))),
             JSONMember("seconds", .rounded(elapsed)), JSONMember("cpu_seconds", .rounded(cpu, decimals: 3)),
             JSONMember("cpu_percent", .rounded(100 * cpu / max(elapsed, 0.001), decimals: 1)),
             JSONMember("accepted", .int(Int64(accepted))), JSONMember("open", .int(Int64(connections.count))),
