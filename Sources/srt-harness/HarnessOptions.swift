@@ -9,6 +9,8 @@ struct HarnessOptions {
     var host = "127.0.0.1"
     var port = 0
     var reusePort = false
+    /// A bound UDP socket inherited from the parent (a master's slot socket), instead of binding.
+    var udpFD: Int32?
     var demux = false
     var seconds = 10.0
     var report = ""
@@ -17,11 +19,12 @@ struct HarnessOptions {
     var samples = 200
 
     static let usage = """
-        usage: srt-harness serve --port P [--host H] [--reuseport] [--demux]
+        usage: srt-harness serve (--port P [--host H] [--reuseport] | --udp-fd FD) [--demux]
                                  [--seconds S] [--report FILE] [--peer-idle-ms MS] [--latency-probe]
                srt-harness syswait [--samples N]
           serve    an SRT listener on one event loop, as a worker will run it; appends JSON lines to
                    FILE (ready, accept, close, then a summary with CPU, bytes, messages and wake-ups)
+          --udp-fd listen on an inherited bound UDP socket, as a worker will on its master's slot socket
           --latency-probe  also connects to itself and measures delivery past the 120 ms TSBPD latency
           syswait  how late srt_epoll_wait sees a kernel fd (a pipe) become readable
         """
@@ -42,6 +45,7 @@ struct HarnessOptions {
             case "--host": host = try value()
             case "--port": port = Int(try value()) ?? 0
             case "--reuseport": reusePort = true
+            case "--udp-fd": udpFD = Int32(try value())
             case "--demux": demux = true
             case "--seconds": seconds = Double(try value()) ?? 10
             case "--report": report = try value()

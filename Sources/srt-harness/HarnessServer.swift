@@ -45,10 +45,13 @@ final class HarnessServer {
         poller = try SRTPoller(loop: loop)
         var srt = SRTSocketOptions()
         srt.peerIdleTimeoutMs = options.peerIdleMs
-        listener = try SRTListener(host: options.host, port: options.port, reusePort: options.reusePort, options: srt,
-                                   poller: poller, loop: loop, admission: { id in
-                                       (try? SRTStreamID.parse(id)) == nil ? 1400 : nil
-                                   })
+        let admission: SRTListener.Admission = { id in (try? SRTStreamID.parse(id)) == nil ? 1400 : nil }
+        if let fd = options.udpFD {
+            listener = try SRTListener(udpFD: fd, options: srt, poller: poller, loop: loop, admission: admission)
+        } else {
+            listener = try SRTListener(host: options.host, port: options.port, reusePort: options.reusePort, options: srt,
+                                       poller: poller, loop: loop, admission: admission)
+        }
         listener.onAccept = { [weak self] c in self?.accept(c) }
     }
 

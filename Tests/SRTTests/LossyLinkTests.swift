@@ -17,7 +17,7 @@ final class LossyLinkTests: XCTestCase {
         let port = FreeUDPPort.next()
         let harness = try HarnessProcess(port: port, args: ["--host", link.namespaceAddress, "--demux", "--seconds", "60"],
                                          namespace: link.namespace)
-        defer { harness.child.stop() }
+        defer { harness.stop() }
         let url = "srt://\(link.namespaceAddress):\(port)?streamid=#!::r=live/loss,m=publish"
         let ffmpeg = try ChildProcess("ffmpeg", ["-v", "error", "-re", "-i", try TSFixture.path(), "-t", "5", "-c", "copy",
                                                  "-f", "mpegts", url])

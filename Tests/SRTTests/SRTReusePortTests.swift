@@ -1,5 +1,6 @@
 import Foundation
 import Protocol
+import System
 import XCTest
 
 /// Can workers share the SRT port with SO_REUSEPORT? libsrt's listener does the whole
@@ -100,6 +101,52 @@ final class SRTReusePortTests: XCTestCase {
         print("SRTReusePort: a third process joined: \(moved.count) of 40 connections moved (their data lost from then on), "
               + "\(stayed.count) stayed whole; the servers closed the moved ones by "
               + "\(closedAfter.map { String(format: "%.1f", $0) } ?? "-") s after the join")
+    }
+
+    /// The design that follows (docs/srt.md): the master binds one socket per worker slot and
+    /// keeps it; a worker that dies is replaced by one on the same socket. The group does not
+    /// change, so the other workers' connections are untouched; the dead worker's break.
+    func testARespawnOnTheSameSocketLeavesTheOtherConnectionsAlone() throws {
+        let port = FreeUDPPort.next()
+        let slots = try (0..<2).map { _ in try UDPSocket.bind(host: "127.0.0.1", port: port, reusePort: true) }
+        defer { slots.forEach(UDPSocket.close) }
+        let args = ["--seconds", "60", "--peer-idle-ms", "2000"]
+        let a = try HarnessProcess(udpFD: slots[0], args: args)
+        let b = try HarnessProcess(udpFD: slots[1], args: args)
+        let clients = try connect(40, port: port, peerIdleTimeoutMs: 2000)
+        send(clients, seconds: 1)
+        usleep(500_000)
+        let onA = Set(a.events("accept").compactMap { $0["streamid"]?.stringValue })
+        let onB = Set(b.events("accept").compactMap { $0["streamid"]?.stringValue })
+        XCTAssertEqual(onA.count + onB.count, clients.count)
+        XCTAssertFalse(onA.isEmpty)
+        XCTAssertFalse(onB.isEmpty)
+
+        a.crash()
+        let respawned = try HarnessProcess(udpFD: slots[0], args: args)
+        send(clients, seconds: 8)
+        usleep(500_000)
+        // New publishers get in, on either process.
+        let late = try (0..<10).map { try SRTTestClient(port: port, streamID: "#!::r=live/late\($0),m=publish") }
+        send(late, seconds: 1)
+        XCTAssertTrue(late.allSatisfy(\.isConnected))
+        _ = b.finish()
+        _ = respawned.finish()
+
+        var onBAtEnd: [String: Int64] = [:]
+        for e in b.events("open") {
+            if let id = e["streamid"]?.stringValue, let bytes = e["bytes"]?.intValue { onBAtEnd[id] = bytes }
+        }
+        XCTAssertEqual(b.events("close").count, 0, "no connection of B broke")
+        for c in clients where onB.contains(c.streamID) {
+            XCTAssertEqual(onBAtEnd[c.streamID], Int64(c.bytesSent), "\(c.streamID) on B got all its data")
+        }
+        let brokenA = clients.filter { onA.contains($0.streamID) && !$0.isConnected }.count
+        XCTAssertEqual(brokenA, onA.count, "the crashed process's connections broke")
+        let lateAccepted = respawned.events("accept").count + b.events("accept").count - onB.count
+        XCTAssertEqual(lateAccepted, late.count, "new connections are accepted by both processes")
+        print("SRTReusePort: a crashed process replaced on its socket: \(onB.count) connections of the other process untouched, "
+              + "\(brokenA) of the crashed one broke, \(late.count) new ones accepted (\(respawned.events("accept").count) by the replacement)")
     }
 
     private func monotonicMs() -> Int64 {
