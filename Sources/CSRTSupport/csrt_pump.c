@@ -18,8 +18,6 @@ struct csrt_pump {
     pthread_cond_t taken;
     SRT_EPOLL_EVENT batch[CSRT_PUMP_BATCH];
     int count;  // events handed over and not yet taken
-    uint64_t batches;
-    uint64_t events;
 };
 
 static void *pump_main(void *arg) {
@@ -50,8 +48,6 @@ static void *pump_main(void *arg) {
         pthread_mutex_lock(&p->lock);
         memcpy(p->batch, got, (size_t)n * sizeof(SRT_EPOLL_EVENT));
         p->count = n;
-        p->batches++;
-        p->events += (uint64_t)n;
         pthread_mutex_unlock(&p->lock);
         uint64_t one = 1;
         ssize_t w;
@@ -105,11 +101,4 @@ void csrt_pump_stop(csrt_pump *p) {
     pthread_cond_destroy(&p->taken);
     pthread_mutex_destroy(&p->lock);
     free(p);
-}
-
-void csrt_pump_counters(csrt_pump *p, uint64_t *batches, uint64_t *events) {
-    pthread_mutex_lock(&p->lock);
-    *batches = p->batches;
-    *events = p->events;
-    pthread_mutex_unlock(&p->lock);
 }

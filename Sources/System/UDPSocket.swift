@@ -14,9 +14,6 @@ public enum UDPSocket {
         return fd
     }
 
-    /// The local port of a bound socket (for port 0 in tests), or -1.
-    public static func localPort(_ fd: Int32) -> Int { Int(csys_local_port(fd)) }
-
     /// Closes a socket nobody took over.
     public static func close(_ fd: Int32) { Glibc.close(fd) }
 }

@@ -28,7 +28,4 @@ int csrt_pump_take(csrt_pump *pump, SRT_EPOLL_EVENT *out);
 /// Stops the thread (it notices within 100 ms), joins it and frees the pump.
 void csrt_pump_stop(csrt_pump *pump);
 
-/// How many batches the pump handed over, and how many events they held (for measurements).
-void csrt_pump_counters(csrt_pump *pump, uint64_t *batches, uint64_t *events);
-
 #endif
