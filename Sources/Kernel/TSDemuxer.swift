@@ -49,6 +49,7 @@ public struct TSDemuxer {
         public var droppedSections = 0
     }
 
+    /// A PES growing past this is dropped.
     public let maxPESBytes: Int
     public internal(set) var counters = Counters()
     /// The streams of the current PMT (empty until one was read).
@@ -64,6 +65,7 @@ public struct TSDemuxer {
     var assemblies: [UInt16: PESAssembly] = [:]
     var events: [Event] = []
 
+    /// A demuxer keeping PES packets up to `maxPESBytes` (at least 1 KiB).
     public init(maxPESBytes: Int = TSDemuxer.defaultMaxPESBytes) {
         self.maxPESBytes = max(1024, maxPESBytes)
     }

@@ -9,6 +9,7 @@ extension TSFLVConverter {
         let dts = pes.dts.map { Self.milliseconds(clock.unwrap($0)) } ?? pts
         var nals: [ArraySlice<UInt8>] = []
         var keyframe = false
+        var parameterSets = false
         for nal in AnnexB.nalUnits(in: pes.payload) {
             guard let header = nal.first else { continue }
             switch header & 0x1F {
@@ -16,8 +17,10 @@ extension TSFLVConverter {
                 continue  // FLV frames carry none; the TS muxer adds its own
             case AnnexB.NALType.sps:
                 sps = Array(nal)
+                parameterSets = true
             case AnnexB.NALType.pps:
                 pps = Array(nal)
+                parameterSets = true
             case AnnexB.NALType.idr:
                 keyframe = true
                 nals.append(nal)
@@ -25,7 +28,8 @@ extension TSFLVConverter {
                 nals.append(nal)
             }
         }
-        if let sps, let pps {
+        // Encoders repeat SPS and PPS before each keyframe: a new header only when they change.
+        if parameterSets, let sps, let pps {
             let record = AVCDecoderConfig(sps: [sps], pps: [pps]).bytes()
             if record != sentVideoConfig {
                 sentVideoConfig = record

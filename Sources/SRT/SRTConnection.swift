@@ -6,9 +6,11 @@ import System
 /// Nothing here knows about media: the owner feeds `onMessage` into a demuxer, or `send`s
 /// transport stream packets to a player.
 public final class SRTConnection {
+    /// libsrt's id of the socket.
     public let socket: SRTSOCKET
     /// SRTO_STREAMID as the client sent it (libsrt keeps at most 512 bytes).
     public let streamID: String
+    /// The client's numeric address and port.
     public let peerHost: String
     public let peerPort: Int
     /// The largest message `send` makes: SRTO_PAYLOADSIZE (SRS: 1316, 7 TS packets).
@@ -22,6 +24,7 @@ public final class SRTConnection {
     public var onClose: ((SRTError) -> Void)?
 
     public private(set) var closed = false
+    /// Payload bytes read and sent by us (for the API and `on_close`), queued not yet sent.
     public private(set) var bytesReceived: UInt64 = 0
     public private(set) var bytesSent: UInt64 = 0
     public private(set) var queuedBytes = 0

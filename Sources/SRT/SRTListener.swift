@@ -14,8 +14,11 @@ public final class SRTListener {
     /// the client sees as the reason (ffmpeg prints it).
     public typealias Admission = @Sendable (_ streamID: String) -> Int32?
 
+    /// libsrt's id of the listening socket.
     public let socket: SRTSOCKET
+    /// The UDP port it listens on (the one bound, for port 0).
     public let port: Int
+    /// Each connection libsrt completed; the callee keeps it (a released connection closes).
     public var onAccept: ((SRTConnection) -> Void)?
     public private(set) var closed = false
     /// Connections accepted so far.
@@ -61,7 +64,11 @@ public final class SRTListener {
                 let rc = srt_listen_callback(socket, { opaque, ns, _, _, streamID in
                     guard let opaque else { return 0 }
                     let gate = Unmanaged<AdmissionGate>.fromOpaque(opaque).takeUnretainedValue()
-                    let id = streamID.map { String(validatingCString: $0) ?? "\u{FFFD}" } ?? ""
+                    // A stream id that is not UTF-8 is a bad request (SRT_REJX_BAD_REQUEST).
+                    guard let id = streamID.map({ String(validatingCString: $0) }) ?? "" else {
+                        srt_setrejectreason(ns, 1400)
+                        return -1
+                    }
                     guard let code = gate.admission(id) else { return 0 }
                     srt_setrejectreason(ns, code)
                     return -1

@@ -16,6 +16,7 @@ import System
 public final class SRTPoller {
     public typealias Handler = (_ events: Int32) -> Void
 
+    /// SRT_EPOLL_IN, _OUT and _ERR: the bits of `add`, `modify` and of the handlers' events.
     public static let readable = Int32(bitPattern: SRT_EPOLL_IN.rawValue)
     public static let writable = Int32(bitPattern: SRT_EPOLL_OUT.rawValue)
     public static let error = Int32(bitPattern: SRT_EPOLL_ERR.rawValue)
@@ -36,6 +37,7 @@ public final class SRTPoller {
     /// Batches of events the loop handled, for the measurements.
     public private(set) var dispatchRounds = 0
 
+    /// Starts libsrt if needed, an eid and its pump thread, and watches the pump's eventfd.
     public init(loop: EventLoop) throws {
         SRTLibrary.start()
         self.loop = loop
