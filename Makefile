@@ -2,18 +2,22 @@
 SWIFT ?= swift
 CONF ?= conf/srs.conf
 
-.PHONY: all build debug run test bench clean
+.PHONY: all deps build debug run test bench clean
 
 all: build
 
+# Build dependencies besides Swift (libsrt), installed with apt-get when missing.
+deps:
+	bash tools/deps.sh
+
 # Release build with a static Swift runtime, installed as ./objs/srs (SRS's layout).
-build:
+build: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 	mkdir -p objs objs/nginx/html
 	cp -f .build/release/srs objs/srs
 	cp -rn html/. objs/nginx/html/ 2>/dev/null || true
 
-debug:
+debug: deps
 	$(SWIFT) build
 
 run: build
