@@ -1,0 +1,41 @@
+/// The `[variable]` templates of SRS's child processes: an engine's `output`
+/// (`rtmp://127.0.0.1:[port]/[app]?vhost=[vhost]/[stream]_[engine]`), the arguments of
+/// `exec { publish ... }`, an ingest's output. Besides the caller's variables, the time ones of
+/// `srs_path_build_timestamp`: `[2006]` `[01]` `[02]` `[15]` `[04]` `[05]` `[999]` (year,
+/// month, day, hour, minute, second, millisecond, zero-padded) and `[timestamp]` (ms since the
+/// epoch).
+///
+/// Unlike SRS, which replaces one variable after another in the whole string, rendering is one
+/// pass: a value is never scanned again, so a client's stream named `[engine]` stays
+/// `[engine]`. Unknown `[words]` stay as written.
+public enum ProcessTemplate {
+    /// `template` with every known variable replaced; `values` are `("[name]", value)` pairs.
+    public static func render(_ template: String, _ values: [(String, String)], time: CalendarTime? = nil) -> String {
+        var all = values
+        if let t = time {
+            all += [("[2006]", pad(t.year, 4)), ("[01]", pad(t.month, 2)), ("[02]", pad(t.day, 2)),
+                    ("[15]", pad(t.hour, 2)), ("[04]", pad(t.minute, 2)), ("[05]", pad(t.second, 2)),
+                    ("[999]", pad(t.millisecond, 3)), ("[timestamp]", String(t.epochMs))]
+        }
+        var out = ""
+        var rest = Substring(template)
+        outer: while let open = rest.firstIndex(of: "[") {
+            out += rest[..<open]
+            rest = rest[open...]
+            for (key, value) in all where rest.hasPrefix(key) {
+                out += value
+                rest = rest.dropFirst(key.count)
+                continue outer
+            }
+            out += "["
+            rest = rest.dropFirst()
+        }
+        return out + rest
+    }
+
+    /// `v` in decimal, zero-padded to `width` digits (printf's `%0Nd`).
+    static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
