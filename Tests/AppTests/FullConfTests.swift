@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import App
+import Kernel
 
 /// conf/full.conf is the reference users read (as SRS's): it must load without a warning, set
 /// every directive to its default, and name every directive the server knows.
@@ -18,6 +19,25 @@ final class FullConfTests: XCTestCase {
         expected.httpServer.enabled = true
         expected.vhosts[0].hls.enabled = true
         expected.vhosts[0].httpRemux.enabled = true
+        // The examples of the process sections are all disabled.
+        expected.vhosts[0].forward.destinations = [HostPort(host: "127.0.0.1", port: 1936)]
+        var ingest = IngestConfig(name: "livestream")
+        ingest.inputURL = "./doc/source.flv"
+        ingest.ffmpeg = "./objs/ffmpeg/bin/ffmpeg"
+        var copy = FFmpegEngine()
+        copy.output = "rtmp://127.0.0.1:[port]/live?vhost=[vhost]/livestream"
+        ingest.engines = [copy]
+        expected.vhosts[0].ingests = [ingest]
+        var transcode = TranscodeConfig()
+        transcode.ffmpeg = "./objs/ffmpeg/bin/ffmpeg"
+        var sd = FFmpegEngine(name: "sd")
+        (sd.perfile, sd.vfilter, sd.vparams, sd.aparams) = (["-re"], ["-vf", "scale=160:120"], ["-g", "50"], ["-profile:a", "aac_low"])
+        (sd.vcodec, sd.vbitrate, sd.vfps, sd.vwidth, sd.vheight) = ("libx264", 300, 25, 160, 120)
+        (sd.vprofile, sd.vpreset, sd.acodec, sd.abitrate, sd.asampleRate, sd.achannels) = ("baseline", "superfast", "aac", 45, 44100, 2)
+        sd.output = "rtmp://127.0.0.1:[port]/[app]?vhost=[vhost]/[stream]_[engine]"
+        transcode.engines = [sd]
+        expected.vhosts[0].transcodes = [transcode]
+        expected.vhosts[0].exec.publishes = [["./objs/ffmpeg/bin/ffmpeg", "-f", "flv", "-i", "[url]", "-c", "copy", "-y", "./[stream].flv"]]
         // The auth block's example user and password count only with `enabled on`.
         XCTAssertEqual(loaded.config, expected)
     }
@@ -45,6 +65,9 @@ final class FullConfTests: XCTestCase {
                 case .block(let children):
                     XCTAssertTrue(set.contains(path), "full.conf has no \(path) block")
                     walk(children, path)
+                case .any:
+                    // Free-form option blocks (an engine's ffmpeg options) are shown once.
+                    XCTAssertTrue(set.contains { $0.hasSuffix(".\(name)") }, "full.conf has no \(path) block")
                 case .unsupported:
                     XCTAssertNotNil(text.range(of: "\\b\(name)\\b", options: .regularExpression),
                                     "full.conf does not list the unsupported \(path)")

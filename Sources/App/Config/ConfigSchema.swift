@@ -8,6 +8,8 @@ enum ConfigSchema {
         case block([String: Entry])
         /// An SRS directive (or whole block) SwiftSRS accepts but does not implement.
         case unsupported
+        /// A block whose children are free-form (ffmpeg options).
+        case any
     }
 
     static let root: [String: Entry] = [
@@ -17,7 +19,7 @@ enum ConfigSchema {
         "grace_max_wait": .value, "force_grace_quit": .value, "srs_log_tank": .value, "srs_log_level": .value,
         "srs_log_file": .value, "work_dir": .value, "server_id": .value, "chunk_size": .value,
         "worker_processes": .value, "client_header_timeout": .value, "client_body_timeout": .value,
-        "rtmp_handshake_timeout": .value, "rtmp_command_timeout": .value,
+        "rtmp_handshake_timeout": .value, "rtmp_command_timeout": .value, "ff_log_dir": .value, "ff_log_level": .value,
         "http_api": .block([
             "enabled": .value, "listen": .value, "crossdomain": .value,
             "raw_api": .block(["enabled": .value, "allow_reload": .value, "allow_query": .unsupported, "allow_update": .unsupported]),
@@ -28,7 +30,7 @@ enum ConfigSchema {
         "vhost": .block(vhost),
         // SRS features outside this server's scope.
         "srs_log_level_v2": .unsupported, "asprocess": .unsupported, "empty_ip_ok": .unsupported,
-        "ff_log_dir": .unsupported, "ff_log_level": .unsupported, "utc_time": .unsupported,
+        "utc_time": .unsupported,
         "pithy_print_ms": .unsupported, "query_latest_version": .unsupported, "first_wait_for_qlv": .unsupported,
         "tcmalloc_release_rate": .unsupported, "is_full": .unsupported, "rtc_server": .unsupported,
         "srt_server": .unsupported, "stream_caster": .unsupported, "heartbeat": .unsupported, "stats": .unsupported,
@@ -68,8 +70,21 @@ enum ConfigSchema {
         "chunk_size": .unsupported, "tcp_nodelay": .unsupported, "min_latency": .unsupported,
         "in_ack_size": .unsupported, "out_ack_size": .unsupported, "http_hooks": .unsupported, "dvr": .unsupported,
         "http_static": .unsupported, "rtc": .unsupported, "srt": .unsupported, "dash": .unsupported,
-        "hds": .unsupported, "exec": .unsupported, "forward": .unsupported, "ingest": .unsupported,
-        "transcode": .unsupported, "security": .unsupported, "refer": .unsupported, "bandcheck": .unsupported,
+        "hds": .unsupported, "security": .unsupported,
+        "forward": .block(["enabled": .value, "destination": .value, "backend": .value]),
+        "exec": .block(["enabled": .value, "publish": .value]),
+        "ingest": .block([
+            "enabled": .value, "input": .block(["type": .value, "url": .value]), "ffmpeg": .value, "engine": .block(engine),
+        ]),
+        "transcode": .block(["enabled": .value, "ffmpeg": .value, "engine": .block(engine)]), "refer": .unsupported, "bandcheck": .unsupported,
+    ]
+
+    /// An `engine` of `transcode` or `ingest`; its option blocks take any ffmpeg option.
+    static let engine: [String: Entry] = [
+        "enabled": .value, "perfile": .any, "iformat": .value, "vfilter": .any, "vcodec": .value, "vbitrate": .value,
+        "vfps": .value, "vwidth": .value, "vheight": .value, "vthreads": .value, "vprofile": .value, "vpreset": .value,
+        "vparams": .any, "acodec": .value, "abitrate": .value, "asample_rate": .value, "achannels": .value,
+        "aparams": .any, "oformat": .value, "output": .value,
     ]
 
     /// Warns about every directive not in the schema, and every known one SwiftSRS ignores.
@@ -88,6 +103,8 @@ enum ConfigSchema {
                 warnings.add("\(d.location): \"\(d.name)\"\(inside) is not supported by SwiftSRS, ignored")
             case .value:
                 if d.isBlock { warnings.add("\(d.location): \"\(d.name)\"\(inside) takes no block, block ignored") }
+            case .any:
+                continue
             case .block(let children):
                 check(d.children, against: children, context: context.isEmpty ? d.name : "\(context).\(d.name)", warnings: warnings)
             }

@@ -36,6 +36,8 @@ extension ServerConfig {
         workDir = try r.string("work_dir", workDir)
         serverID = try r.optionalString("server_id")
         chunkSize = try r.int("chunk_size", chunkSize, in: 128...65536)
+        ffLogDir = try r.string("ff_log_dir", ffLogDir)
+        ffLogLevel = try r.string("ff_log_level", ffLogLevel)
         if let raw = r.raw("worker_processes") {
             if raw.args.first == "auto" {
                 workerProcesses = .auto
@@ -143,5 +145,6 @@ extension VhostConfig {
         }
         httpRemux.hasAudio = try x.bool("has_audio", true)
         httpRemux.hasVideo = try x.bool("has_video", true)
+        try readProcesses(r)
     }
 }

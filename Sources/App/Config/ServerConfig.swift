@@ -47,6 +47,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var clientTimeouts = ClientTimeouts()
     public var httpAPI = HTTPAPIConfig()
     public var httpServer = HTTPServerConfig()
+    /// Where child processes (ffmpeg of ingests and transcodes, exec) write their output
+    /// (`ff_log_dir`, default `./objs`; `/dev/null` for nowhere), and ffmpeg's `-loglevel` for
+    /// ingests (`ff_log_level`, default `info`).
+    public var ffLogDir = "./objs"
+    public var ffLogLevel = "info"
     public var vhosts: [VhostConfig] = []
 
     public init() {}

@@ -10,6 +10,10 @@ public struct VhostConfig: Equatable, Sendable {
     public var publish = PublishConfig()
     public var hls = HLSConfig()
     public var httpRemux = HTTPRemuxConfig()
+    public var forward = ForwardConfig()
+    public var ingests: [IngestConfig] = []
+    public var transcodes: [TranscodeConfig] = []
+    public var exec = ExecConfig()
 
     public init(name: String) { self.name = name }
 }
