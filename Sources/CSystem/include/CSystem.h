@@ -24,6 +24,7 @@
 #include "CProcess.h"
 #include "CNet.h"
 #include "CShared.h"
+#include "CChild.h"
 
 /// epoll_ctl with the event packed here. Returns -1 and sets errno on failure.
 int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
