@@ -45,6 +45,7 @@ extension Master {
     func gracefulQuit() {
         guard quitting == nil else { return }
         quitting = .graceful
+        stopIngests()
         for w in workers.values {
             w.retiring = true
             Spawn.kill(w.pid, SIGQUIT)
@@ -57,6 +58,7 @@ extension Master {
     func fastQuit() {
         if quitting == .fast { return }
         quitting = .fast
+        stopIngests()
         closeListeners()
         for w in workers.values {
             w.retiring = true
@@ -77,15 +79,23 @@ extension Master {
         listeners.removeAll()
     }
 
+    /// Ingests stop with the server; the master exits once they are gone too.
+    private func stopIngests() {
+        ingest.stopAll { [weak self] in self?.exitIfDone() }
+    }
+
     private func exitIfDone() {
-        guard quitting != nil, workers.isEmpty else { return }
+        guard quitting != nil, workers.isEmpty, ingest.isIdle else { return }
         Log.trace(quitting == .graceful ? "srs gracefully quit" : "srs fast quit")
         loop.stop()
     }
 
     func reapWorkers() {
         for exit in Spawn.reap() {
-            guard let w = workers.removeValue(forKey: exit.pid) else { continue }
+            guard let w = workers.removeValue(forKey: exit.pid) else {
+                ingest.reaped(exit)
+                continue
+            }
             w.channel.close()
             // Its clients are gone with it: the server has room for them again.
             if let row = w.quotaRow, let table = connectionTable { ConnectionQuota.releaseRow(row, in: table) }

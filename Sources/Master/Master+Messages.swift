@@ -62,7 +62,9 @@ extension Master {
             Log.warn("master: api gather timed out waiting for workers \(g.waiting.sorted())")
             finishGather(gid)
         }
-        gathers[gid] = Gather(asker: asker.pid, askerID: id, waiting: Set(targets.map(\.pid)), parts: [], timer: timer)
+        gathers[gid] = Gather(asker: asker.pid, askerID: id, waiting: Set(targets.map(\.pid)),
+                              // The master answers for what it runs itself: the ingests.
+                              parts: query["what"]?.stringValue == "processes" ? [ingest.json] : [], timer: timer)
         let bytes = ControlMessage.collect(id: gid, query: query).encode()
         for w in targets { w.channel.send(bytes) }
         if targets.isEmpty { finishGather(gid) }

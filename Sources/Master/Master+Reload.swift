@@ -60,8 +60,9 @@ extension Master {
         for w in workers.values where !w.retiring { w.channel.send(message, fds: fds) }
         for (spec, fd) in listeners where bound[spec] == nil { Glibc.close(fd) }
         listeners = bound
-        for line in old.reloadChanges(to: new) { Log.trace(line) }
+        for line in old.reloadChanges(to: new) + old.processReloadLines(to: new) { Log.trace(line) }
         resizeWorkers()
+        ingest.apply(new)
         Log.trace("reload config success.")
     }
 

@@ -106,6 +106,6 @@ extension Master {
               "relay": w.relay.map { .string($0) } ?? .null, "retiring": .bool(w.retiring),
               "quota_row": w.quotaRow.map { .int(Int64($0)) } ?? .null]
          }),
-         "streams": .array(streams.values.map(\.json))]
+         "streams": .array(streams.values.map(\.json)), "ingests": ingest.state]
     }
 }

@@ -84,6 +84,8 @@ public final class Master {
 
     /// True after a re-exec: listeners and workers were adopted, not made.
     var resumed = false
+    /// The ingests' ffmpegs: children of the master, once per server.
+    lazy var ingest = IngestSupervisor(loop: loop, environment: environment)
 
     public init(config: ServerConfig, directives: [ConfigDirective], configPath: String?,
                 environment: [String: String], identity: ServerIdentity? = nil) throws {
@@ -133,6 +135,7 @@ public final class Master {
             Log.trace("master \(getpid()) starts \(n) worker\(n == 1 ? "" : "s"), executable=\(executable)")
             for _ in 0..<n { try spawnWorker() }
         }
+        ingest.apply(config)
         onListening?()
         onListening = nil
         loop.run()

@@ -28,6 +28,8 @@ struct MasterState {
     var connectionTable: Int32?
     var workers: [WorkerEntry]
     var streams: [PublishedStream]
+    /// The ingests' ffmpegs alive (see `IngestSupervisor.state`).
+    var ingests: JSONValue?
 
     init?(json j: JSONValue) {
         guard let generation = j["generation"]?.intValue, let configText = j["config"]?.stringValue,
@@ -50,6 +52,7 @@ struct MasterState {
         }
         self.connectionTable = j["connection_table"]?.intValue.map { Int32(truncatingIfNeeded: $0) }
         self.streams = (j["streams"]?.arrayValue ?? []).compactMap(PublishedStream.init(json:))
+        self.ingests = j["ingests"]
     }
 }
 
@@ -85,5 +88,6 @@ extension Master {
             if connectionTable != nil, s.connectionTable != nil { w.quotaRow = e.quotaRow }
         }
         for st in s.streams { streams[st.key] = st }
+        ingest.adopt(s.ingests, config: config)
     }
 }

@@ -183,7 +183,8 @@ public final class ProcessSupervisor {
         c.pid = nil
         c.lastExit = exit.description
         let delay = c.backoff.ended(runMs: ranMs)
-        warn("\(c.label): pid=\(exit.pid) \(exit) after \(ranMs)ms, restart in \(delay)ms (\(c.backoff.failures) short run\(c.backoff.failures == 1 ? "" : "s") in a row)")
+        let streak = c.backoff.failures > 1 ? ", backoff: \(c.backoff.failures) short runs in a row" : ""
+        warn("\(c.label): pid=\(exit.pid) \(exit) after \(ranMs)ms, restart in \(delay)ms\(streak)")
         scheduleRestart(c, afterMs: delay)
         return true
     }

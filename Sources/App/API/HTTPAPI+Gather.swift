@@ -24,6 +24,8 @@ extension HTTPAPI {
                     "cpu_percent": .number(server.cpu.percent),
                     "recv_bytes": .int(Int64(infos.reduce(UInt64(0)) { $0 + $1.recvBytes })),
                     "send_bytes": .int(Int64(infos.reduce(UInt64(0)) { $0 + $1.sendBytes }))]
+        case "processes":
+            return server.hub.processesJSON
         case "kick":
             guard let id = query["id"]?.stringValue, let c = server.connection(id), !c.isInternal else { return .bool(false) }
             Log.trace("api: kick client \(id)")
@@ -48,13 +50,14 @@ extension HTTPAPI {
             audio = ["codec": .string(a.codec), "sample_rate": .int(Int64(a.sampleRate)),
                      "channel": .int(Int64(a.channels)), "profile": .string(a.profile)]
         }
-        return ["id": .string(s.id), "name": .string(s.stream), "vhost": .string(server.vhostID(s.vhost)),
+        let j: JSONValue = ["id": .string(s.id), "name": .string(s.stream), "vhost": .string(server.vhostID(s.vhost)),
                 "app": .string(s.app), "tcUrl": .string(s.tcUrl), "url": .string("/\(s.app)/\(s.stream)"),
                 "live_ms": .int(Clock.wallMs()), "clients": .int(Int64(clients.count)), "frames": .int(Int64(s.frames)),
                 "send_bytes": .int(Int64(send)), "recv_bytes": .int(Int64(s.bytesIn)),
                 "kbps": ["recv_30s": .int(Int64(s.recvKbps.kbps)), "send_30s": .int(Int64(s.sendKbps.kbps))],
                 "publish": ["active": .bool(s.isPublished), "cid": s.publisherCID.map { .string($0) } ?? .null],
                 "video": video, "audio": audio]
+        return j.appending(server.hub.streamMembers(s.key))
     }
 
     func clientJSON(_ c: ClientInfo) -> JSONValue {
@@ -173,5 +176,13 @@ extension JSONValue {
     func removing(_ name: String) -> JSONValue {
         guard let members else { return self }
         return .object(members.filter { $0.name != name })
+    }
+}
+
+extension JSONValue {
+    /// This object with `more` members appended.
+    func appending(_ more: [JSONMember]) -> JSONValue {
+        guard let members, !more.isEmpty else { return self }
+        return .object(members + more)
     }
 }

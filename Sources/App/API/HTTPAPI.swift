@@ -48,7 +48,8 @@ final class HTTPAPI {
                                         "vhosts": "manage all vhosts or specified vhost",
                                         "streams": "manage all streams or specified stream",
                                         "clients": "manage all clients or specified client",
-                                        "clusters": "origin cluster server API"]])
+                                        "clusters": "origin cluster server API",
+                                        "processes": "the child processes: ingest, transcode, exec"]])
         case ("v1", "versions"):
             result = envelope(["data": ["major": .int(Int64(Version.major)), "minor": .int(Int64(Version.minor)),
                                         "revision": .int(Int64(Version.revision)), "version": .string(Version.string)]])
@@ -65,6 +66,10 @@ final class HTTPAPI {
             return gathered(req, c, ["what": "clients"]) { [unowned self] in clientsAnswer($0, id: id, req) }
         case ("v1", "vhosts"):
             return gathered(req, c, ["what": "vhosts"]) { [unowned self] in vhostsAnswer($0, id: id) }
+        case ("v1", "processes"):
+            return gathered(req, c, ["what": "processes"]) { [unowned self] parts in
+                envelope(["processes": .array(parts.flatMap { $0.arrayValue ?? [] })])
+            }
         case ("v1", "clusters"):
             result = clusters(req)
         case ("v1", "raw"):

@@ -37,9 +37,9 @@ final class HTTPClientCall {
         parser = HTTPResponseParser(requestMethod: method, limits: limits)
     }
 
-    /// Sends `method target` with an empty body to `ip:port` (a numeric address).
+    /// Sends `method target` with `body` (JSON when not empty) to `ip:port` (a numeric address).
     @discardableResult
-    static func start(method: String, ip: String, port: Int, target: String, loop: EventLoop, timeoutMs: Int64,
+    static func start(method: String, ip: String, port: Int, target: String, body: [UInt8] = [], loop: EventLoop, timeoutMs: Int64,
                       _ completion: @escaping Completion) -> HTTPClientCall {
         let host = ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
         let call = HTTPClientCall(loop: loop, url: "http://\(host)\(target)", method: method, completion: completion)
@@ -55,7 +55,7 @@ final class HTTPClientCall {
             case .failure(let e):
                 call.finish(.failure(HTTPCallError(url: call.url, reason: "\(e)")))
             case .success(let s):
-                call.connected(s, method: method, host: host, target: target)
+                call.connected(s, method: method, host: host, target: target, body: body)
             }
         }
         return call
@@ -67,20 +67,21 @@ final class HTTPClientCall {
         cleanup()
     }
 
-    private func connected(_ s: StreamSocket, method: String, host: String, target: String) {
+    private func connected(_ s: StreamSocket, method: String, host: String, target: String, body: [UInt8]) {
         socket = s
         s.onData = { [weak self] bytes in self?.received(bytes) }
         s.onClose = { [weak self] _ in self?.peerClosed() }
         let head: HTTPRequestHead
         do {
-            head = try HTTPRequestHead(method: method, target: target, headers: [
-                HTTPHeader("Host", host), HTTPHeader("User-Agent", Version.server),
-                HTTPHeader("Content-Length", "0"), HTTPHeader("Connection", "close")])
+            var headers = [HTTPHeader("Host", host), HTTPHeader("User-Agent", Version.server),
+                           HTTPHeader("Content-Length", "\(body.count)"), HTTPHeader("Connection", "close")]
+            if !body.isEmpty { headers.append(HTTPHeader("Content-Type", "application/json")) }
+            head = try HTTPRequestHead(method: method, target: target, headers: headers)
         } catch {
             finish(.failure(HTTPCallError(url: url, reason: "bad request target: \(error)")))
             return
         }
-        s.send(head.encode())
+        s.send(head.encode() + body)
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

@@ -72,3 +72,17 @@ extension IngestJob {
                          command: command, source: source)
     }
 }
+
+extension IngestJob {
+    /// What a reload (or the start) does to the running `jobs` to run `wanted`: the jobs to stop
+    /// (gone, or built from a changed ingest, port or ff_log settings) and the ones to start
+    /// (new, or changed). A job whose source did not change keeps running, whatever the time
+    /// variables of a new build would say.
+    public static func changes(from jobs: [IngestJob], to wanted: [IngestJob]) -> (stop: [String], start: [IngestJob]) {
+        let running = Dictionary(jobs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let want = Dictionary(wanted.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let stop = jobs.filter { j in want[j.id]?.source != j.source }.map(\.id)
+        let start = wanted.filter { j in running[j.id]?.source != j.source }
+        return (stop, start)
+    }
+}

@@ -25,6 +25,7 @@ extension Server {
         do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
         if new.workerProcesses != old.workerProcesses { Log.shareClientBudget(among: new.workerProcesses.resolved) }
         sources.applyPlayConfig()
+        hub.reload(to: new)
         for s in Array(sources.sources.values) {
             guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal else { continue }
             let before = old.vhost(s.vhost)?.hls

@@ -37,6 +37,8 @@ public final class Server {
     lazy var http = HTTPService(server: self)
     /// Edge (pull/push through origins) and origin cluster (discovery, redirects).
     lazy var cluster = ClusterService(server: self)
+    /// Forward, transcode and exec of the streams published here.
+    lazy var hub = makeHub()
     var cpu = CPUSampler()
     private var lastSystemTicks = ProcStats.systemTicks()
     private(set) var systemCPUPercent = 0.0
@@ -185,6 +187,7 @@ public final class Server {
     func streamPublished(_ s: LiveSource) {
         siblings.published(s.key)
         attachHLS(s)
+        hubPublished(s)
     }
 
     /// Starts writing `s` as HLS when its vhost asks for it (a writer left from an earlier
@@ -223,6 +226,7 @@ public final class Server {
 
     func streamUnpublished(_ s: LiveSource) {
         siblings.unpublished(s.key)
+        hub.unpublished(s)
         // The source already told the writer (it is a consumer); detach so the source can be released.
         if let w = hlsWriters[s.key] { s.removeConsumer(w, now: loop.now) }
     }

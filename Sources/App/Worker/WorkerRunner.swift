@@ -11,7 +11,7 @@ public final class WorkerRunner {
     static let channelFD: Int32 = 3
     /// The signals a worker reads from its signalfd; the master starts workers with them blocked
     /// so one that arrives during start-up waits for the worker instead of killing it.
-    public static let signals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH]
+    public static let signals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD]
 
     private let loop: EventLoop
     private let channel: MessageChannel
@@ -175,6 +175,9 @@ public final class WorkerRunner {
             loop.stop()
         case SIGUSR1:
             Log.reopen()
+        case SIGCHLD:
+            // Our transcode and exec children.
+            server?.reapChildren()
         default:
             // HUP (reload) and USR2 (upgrade) are the master's: it tells us what to do.
             break
