@@ -29,6 +29,21 @@ enum ChildProcessSupport {
         }, binary: binary)
     }
 
+    /// Rewrites the server's config (for a reload), `{FFMPEG}` and `{DIR}` included.
+    static func rewrite(_ srs: SRSProcess, _ config: String) throws {
+        try srs.rewriteConfig(config.replacingOccurrences(of: "{FFMPEG}", with: srs.dir.appendingPathComponent("ffmpeg").path)
+            .replacingOccurrences(of: "{DIR}", with: srs.dir.path))
+    }
+
+    /// A private copy of the binary (release 1.0.0), so a test can replace it on disk.
+    static func privateBinary() throws -> (dir: URL, path: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("srs-bin-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("srs").path
+        try BinaryStamp.copy(SRSBinary.path, to: path, version: "1.0.0")
+        return (dir, path)
+    }
+
     /// A small FLV with both tracks (keyframe every second).
     static func makeFLV(_ path: String, seconds: Int) throws {
         let (status, out) = try Tool.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
