@@ -181,4 +181,29 @@ final class ProcessConfigTests: XCTestCase {
         // A disabled section is not checked (SRS ignores it).
         XCTAssertEqual(error("listen 1935; vhost v { transcode { enabled off; engine e { enabled on; vcodec vn; acodec an; } } }"), "no error")
     }
+
+    func testReloadRestartsOnlyWhatChanged() throws {
+        func ingests(_ body: String) throws -> ServerConfig {
+            try load("listen 1935; vhost v { \(body) }")
+        }
+        let a = "ingest a { enabled on; input { url a.flv; } ffmpeg ff; engine { output rtmp://127.0.0.1/live/a; } }"
+        let b = "ingest b { enabled on; input { url b.flv; } ffmpeg ff; engine { output rtmp://127.0.0.1/live/b; } }"
+        let b2 = "ingest b { enabled on; input { url b2.flv; } ffmpeg ff; engine { output rtmp://127.0.0.1/live/b; } }"
+        let c = "ingest c { enabled on; input { url c.flv; } ffmpeg ff; engine { output rtmp://127.0.0.1/live/c; } }"
+        let old = try ingests(a + b)
+        let new = try ingests(a + b2 + c)
+        let (stop, start) = IngestJob.changes(from: old.ingestJobs(time: time), to: new.ingestJobs(time: time))
+        XCTAssertEqual(stop, ["v/b/0"])
+        XCTAssertEqual(start.map(\.id), ["v/b/0", "v/c/0"])
+        // Time variables do not make a job new.
+        let later = CalendarTime(epochMs: 1, year: 2030, month: 1, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0)
+        XCTAssertTrue(IngestJob.changes(from: old.ingestJobs(time: time), to: old.ingestJobs(time: later)).start.isEmpty)
+        XCTAssertEqual(old.processReloadLines(to: new), [
+            "vhost v reload ingest=b updated success.", "vhost v reload ingest=c added success.",
+        ])
+        XCTAssertEqual(new.processReloadLines(to: try ingests(a + "forward { enabled on; destination x; }")), [
+            "vhost v reload forward success.", "vhost v reload ingest=b removed success.", "vhost v reload ingest=c removed success.",
+        ])
+        XCTAssertEqual(old.processReloadLines(to: old), ["ingest nothing changed for vhost=v"])
+    }
 }

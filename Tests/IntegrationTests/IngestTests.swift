@@ -142,9 +142,11 @@ final class IngestTests: XCTestCase {
         try RTMPIntegrationTests.waitForLog(srs, "start publish stream __defaultVhost__/live/cam", timeout: 15)
         let workers = Processes.children(of: srs.pid).filter { Processes.title(of: $0).contains("worker") }
         XCTAssertEqual(workers.count, 2)
+        let killed = Date()
         srs.signal(SIGKILL)
         // The kernel kills the ingest with its master (PR_SET_PDEATHSIG) ...
-        XCTAssertTrue(Processes.wait(timeout: 2, interval: 10_000) { !Processes.isAlive(pid) })
+        XCTAssertTrue(Processes.wait(timeout: 2, interval: 5_000) { ChildProcessSupport.isDead(pid) })
+        print("ingest: ffmpeg gone \(Int(Date().timeIntervalSince(killed) * 1000)) ms after kill -9 of the master")
         // ... and the workers, whose lifeline (the master's channel) broke, drain and exit.
         XCTAssertTrue(Processes.wait(timeout: 15) { workers.allSatisfy { !Processes.isAlive($0) } })
         XCTAssertEqual(ChildProcessSupport.ffmpegs(of: srs), [])

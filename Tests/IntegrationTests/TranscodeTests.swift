@@ -47,11 +47,13 @@ final class TranscodeTests: XCTestCase {
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/tc?k=v", seconds: 60, size: "320x240")
         defer { pub.stop() }
         let ffmpeg = try ChildProcessSupport.waitFFmpegs(srs, count: 1)[0]
+        let spawned = Date()
         // A child of the worker holding the publisher.
         let owner = try XCTUnwrap(Processes.parent(of: ffmpeg))
         XCTAssertEqual(Processes.parent(of: owner), srs.pid)
         XCTAssertTrue(Processes.title(of: owner).contains("worker"))
         try RTMPIntegrationTests.waitForLog(srs, "start publish stream __defaultVhost__/live/tc_sd", timeout: 20)
+        print("transcode: output published \(Int(Date().timeIntervalSince(spawned) * 1000)) ms after its ffmpeg started")
         let probe = try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/tc_sd")
         let video = (probe["streams"] as? [[String: Any]])?.first { $0["codec_type"] as? String == "video" }
         XCTAssertEqual(video?["width"] as? Int, 160)
@@ -113,7 +115,9 @@ final class TranscodeTests: XCTestCase {
         defer { pub.stop() }
         let ffmpeg = try ChildProcessSupport.waitFFmpegs(srs, count: 1)[0]
         let worker = try XCTUnwrap(Processes.parent(of: ffmpeg))
+        let killed = Date()
         kill(worker, SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 2, interval: 10_000) { !Processes.isAlive(ffmpeg) }, "transcode outlived its worker")
+        XCTAssertTrue(Processes.wait(timeout: 2, interval: 5_000) { ChildProcessSupport.isDead(ffmpeg) }, "transcode outlived its worker")
+        print("transcode: ffmpeg gone \(Int(Date().timeIntervalSince(killed) * 1000)) ms after kill -9 of its worker")
     }
 }

@@ -90,6 +90,10 @@ enum ChildProcessSupport {
                       + "\(descendants.filter(Processes.isAlive).map { "\($0) \(Processes.title(of: $0))" })", file: file, line: line)
     }
 
+    /// Gone or dead: not alive, or a zombie whose new parent (init, after its own died) has
+    /// not reaped it yet.
+    static func isDead(_ pid: Int32) -> Bool { !Processes.isAlive(pid) || Processes.stat(of: pid)?.state == "Z" }
+
     /// The API's `/api/v1/processes` list.
     static func processesAPI(_ srs: SRSProcess) throws -> [[String: Any]] {
         try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/processes")["processes"] as? [[String: Any]] ?? []
