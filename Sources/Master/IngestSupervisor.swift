@@ -20,6 +20,11 @@ final class IngestSupervisor {
     /// Runs the ingests of `config`: starts the new and changed ones, stops the removed and
     /// changed ones (a changed one starts once its old copy is gone).
     func apply(_ config: ServerConfig) {
+        // The master makes `ff_log_dir` for every child, its own and its workers' (who share
+        // its working directory); children never make directories from names.
+        if config.ffLogDir != ChildLogPath.disabled {
+            do { try FileSystem.makeDirectories(config.ffLogDir) } catch { Log.warn("ff_log_dir: \(error)") }
+        }
         let (stop, start) = IngestJob.changes(from: Array(jobs.values), to: config.ingestJobs(time: Clock.calendarTime()))
         for id in stop {
             processes.stop(id, reason: "removed or changed by reload")

@@ -7,8 +7,8 @@ import Kernel
 /// process group, and the kernel kills them when we die, even by SIGKILL.
 public enum ChildProcess {
     /// Starts `command` with `environment`. Its stdin is `/dev/null`; stdout and stderr are
-    /// appended to its log files (created, with their directory, 0664 as SRS), or go to
-    /// `/dev/null`. `header`, when given, is written to the stdout log first (who started what,
+    /// appended to its log files (created 0664, as SRS; not their directory: a path may hold
+    /// client names), or go to `/dev/null`. `header`, when given, is written to the stdout log first (who started what,
     /// as SRS writes). Returns the child's pid.
     public static func spawn(_ command: ChildCommand, environment: [String: String], header: String? = nil) throws -> pid_t {
         let input = try open("/dev/null", flags: O_RDONLY)
@@ -53,7 +53,6 @@ public enum ChildProcess {
 
     private static func openOutput(_ path: String?) throws -> Int32 {
         guard let path else { return try open("/dev/null", flags: O_WRONLY) }
-        try FileSystem.makeDirectories(FileSystem.dirname(path))
         return try open(path, flags: O_WRONLY | O_CREAT | O_APPEND)
     }
 }

@@ -23,6 +23,15 @@ final class ExecArgumentsTests: XCTestCase {
         XCTAssertEqual(d?.stdoutPath, "./one.log")
         XCTAssertEqual(d?.stderrPath, "./d.log")
         XCTAssertNil(ExecArguments.command([], defaultLog: nil, render: render))
+        // Names cannot move a redirection out of its directory.
+        let climb = ExecArguments.command(["./p", ">./logs/[stream].log"], defaultLog: "./d.log") {
+            ProcessTemplate.render($0, [("[stream]", "../../etc/x")])
+        }
+        XCTAssertEqual(climb?.stdoutPath, "./d.log")
+        let inside = ExecArguments.command(["./p", "2>./logs/[stream].log"], defaultLog: nil) {
+            ProcessTemplate.render($0, [("[stream]", "a/../b")])
+        }
+        XCTAssertEqual(inside?.stderrPath, "./logs/b.log")
     }
 
     func testCommandLineQuotesForReading() {

@@ -16,6 +16,7 @@ final class ProcessSupervisorTests: XCTestCase {
         supervisor.backoff = RestartBackoff(delaysMs: [50, 100], healthyAfterMs: 60_000)
         supervisor.killAfterMs = 100
         dir = "/tmp/supervisor-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        try FileSystem.makeDirectories(dir)
     }
 
     override func tearDown() {
