@@ -45,12 +45,15 @@ extension Master {
     func gracefulQuit() {
         guard quitting == nil else { return }
         quitting = .graceful
-        stopIngests()
         for w in workers.values {
             w.retiring = true
             Spawn.kill(w.pid, SIGQUIT)
         }
-        loop.schedule(afterMs: Int64(config.graceStartWaitMs)) { [weak self] in self?.closeListeners() }
+        // Ingests publish until the listeners close: then their players are let go like others'.
+        loop.schedule(afterMs: Int64(config.graceStartWaitMs)) { [weak self] in
+            self?.closeListeners()
+            self?.stopIngests()
+        }
         exitIfDone()
     }
 

@@ -77,6 +77,25 @@ final class ForwardTests: XCTestCase {
         try RTMPIntegrationTests.waitForLog(again, "start publish stream __defaultVhost__/live/later", timeout: 10)
     }
 
+    func testReloadTurnsForwardOffAndALoopToItselfIsRefused() throws {
+        let dest = try SRSProcess(config: SRSProcess.basicConfig)
+        defer { ChildProcessSupport.stopAndCheckNoOrphans(dest) }
+        try dest.waitListening()
+        // The origin's own port among the destinations would publish the stream onto itself.
+        let srs = try SRSProcess(config: Self.origin(forward: "destination 127.0.0.1:{RTMP} 127.0.0.1:\(dest.rtmpPort);"))
+        defer { ChildProcessSupport.stopAndCheckNoOrphans(srs) }
+        try srs.waitListening()
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/rl", seconds: 40, size: "160x120")
+        defer { pub.stop() }
+        try RTMPIntegrationTests.waitForLog(dest, "start publish stream __defaultVhost__/live/rl", timeout: 15)
+        XCTAssertTrue(srs.log.contains("forward loop detected, ignore destination 127.0.0.1:\(srs.rtmpPort)"), srs.log)
+        try srs.rewriteConfig(Self.origin(forward: "destination 127.0.0.1:\(dest.rtmpPort);").replacingOccurrences(of: "enabled on; destination", with: "enabled off; destination"))
+        srs.signal(SIGHUP)
+        try RTMPIntegrationTests.waitForLog(srs, "vhost __defaultVhost__ reload forward success.", timeout: 5)
+        try RTMPIntegrationTests.waitForLog(dest, "unpublish stream __defaultVhost__/live/rl", timeout: 5)
+        XCTAssertEqual(dest.log.components(separatedBy: "start publish stream __defaultVhost__/live/rl").count - 1, 1)
+    }
+
     func testBackendNamesTheDestinations() throws {
         let dest = try SRSProcess(config: SRSProcess.basicConfig)
         defer { ChildProcessSupport.stopAndCheckNoOrphans(dest) }
