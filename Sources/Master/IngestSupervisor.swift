@@ -14,7 +14,8 @@ final class IngestSupervisor {
     private(set) var jobs: [String: IngestJob] = [:]
 
     init(loop: EventLoop, environment: [String: String]) {
-        processes = ProcessSupervisor(loop: loop, environment: environment, clientCaused: false)
+        // Not the variables that make `srs` a worker or a resumed master.
+        processes = ProcessSupervisor(loop: loop, environment: environment.filter { !$0.key.hasPrefix("SWIFTSRS_") }, clientCaused: false)
     }
 
     /// Runs the ingests of `config`: starts the new and changed ones, stops the removed and
