@@ -189,18 +189,21 @@ public final class ProcessSupervisor {
         return true
     }
 
-    /// Every child, for the API.
+    /// Every child, for the API (one still stopping too).
     public var infos: [Info] {
-        let now = loop.now
-        return (Array(children.values) + Array(stopping.values)).sorted { $0.id < $1.id }.map { c in
-            Info(id: c.id, label: c.label, state: c.state, pid: c.pid, commandLine: c.command.commandLine,
-                 stdoutPath: c.command.stdoutPath, startedWallMs: c.pid == nil ? nil : c.startedWallMs, starts: c.starts,
-                 lastExit: c.lastExit, restartInMs: c.restartAtMs.map { max(0, $0 - now) })
-        }
+        (Array(children.values) + Array(stopping.values)).sorted { $0.id < $1.id }.map(info)
     }
 
-    /// The info of child `id`.
-    public func info(_ id: String) -> Info? { infos.first { $0.id == id } }
+    /// The info of child `id` (the one kept running, else one stopping).
+    public func info(_ id: String) -> Info? {
+        (children[id] ?? stopping.values.first { $0.id == id }).map(info)
+    }
+
+    private func info(_ c: Child) -> Info {
+        Info(id: c.id, label: c.label, state: c.state, pid: c.pid, commandLine: c.command.commandLine,
+             stdoutPath: c.command.stdoutPath, startedWallMs: c.pid == nil ? nil : c.startedWallMs, starts: c.starts,
+             lastExit: c.lastExit, restartInMs: c.restartAtMs.map { max(0, $0 - loop.now) })
+    }
 
     // MARK: - Processes
 
