@@ -146,5 +146,8 @@ extension VhostConfig {
         httpRemux.hasAudio = try x.bool("has_audio", true)
         httpRemux.hasVideo = try x.bool("has_video", true)
         try readProcesses(r)
+
+        hooks = try HooksConfig(r.child("http_hooks"), hls: h)
+        security = try SecurityConfig(r.child("security"))
     }
 }

@@ -14,6 +14,8 @@ public struct VhostConfig: Equatable, Sendable {
     public var ingests: [IngestConfig] = []
     public var transcodes: [TranscodeConfig] = []
     public var exec = ExecConfig()
+    public var hooks = HooksConfig()
+    public var security = SecurityConfig()
 
     public init(name: String) { self.name = name }
 }
