@@ -17,7 +17,10 @@ final class ClusterService {
     private var resolverStorage: DNSResolver?
     private var resolverFailed = false
     private(set) lazy var hosts = HostAddressCache(loop: server.loop) { [unowned self] in self.resolver }
-    private lazy var discovery = OriginDiscovery(loop: server.loop, hosts: hosts)
+    /// Calls to coworkers' APIs and forward backends (kept-alive connections, bounded).
+    private(set) lazy var httpClient = HTTPClientPool(loop: server.loop, hosts: hosts,
+                                                 limits: HTTPClientPool.Limits(maxActive: OriginDiscovery.maxPeers, maxQueued: 1024))
+    private lazy var discovery = OriginDiscovery(client: httpClient, hosts: hosts)
     private var playEdges: [String: PlayEdge] = [:]
     /// Edge streams claimed from the master, waiting for its answer: the registry naming this
     /// worker (pull from the origin) or another one (a conflict: pull from there).

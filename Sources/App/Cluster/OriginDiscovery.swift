@@ -1,3 +1,4 @@
+import Protocol
 import System
 
 /// Origin cluster discovery: asks the coworkers' `/api/v1/clusters` where a stream is published.
@@ -10,11 +11,11 @@ final class OriginDiscovery {
     /// Addresses asked at most per discovery.
     static let maxPeers = 64
 
-    private let loop: EventLoop
+    private let client: HTTPClientPool
     private let hosts: HostAddressCache
 
-    init(loop: EventLoop, hosts: HostAddressCache) {
-        self.loop = loop
+    init(client: HTTPClientPool, hosts: HostAddressCache) {
+        self.client = client
         self.hosts = hosts
     }
 
@@ -36,8 +37,10 @@ final class OriginDiscovery {
                 let coworker = address.contains(":") ? "[\(address)]:\(peer.port)" : "\(address):\(peer.port)"
                 let target = "/api/v1/clusters?vhost=\(Self.escape(vhost))&ip=\(Self.escape(clientHost))&app=\(Self.escape(app))"
                     + "&stream=\(Self.escape(stream))&coworker=\(Self.escape(coworker))"
-                HTTPClientCall.start(method: "POST", ip: address, port: peer.port, target: target, loop: self.loop,
-                                     timeoutMs: Self.callTimeoutMs) { [weak self] result in
+                let request = HTTPClientRequest(method: "POST", host: address, port: peer.port, target: target, headers: [
+                    HTTPHeader("Host", coworker), HTTPHeader("User-Agent", Version.server), HTTPHeader("Content-Length", "0")],
+                                                timeoutMs: Self.callTimeoutMs)
+                let started = self.client.start(request) { [weak self] result in
                     left -= 1
                     guard !answered else { return }
                     switch result {
@@ -53,6 +56,14 @@ final class OriginDiscovery {
                         self?.hosts.invalidate(peer.host)
                     }
                     if left == 0 {
+                        answered = true
+                        done(nil)
+                    }
+                }
+                if started == nil {
+                    Log.warnRepeated("origin cluster", "origin cluster: ask coworker \(coworker): too many calls in progress", cid: cid)
+                    left -= 1
+                    if left == 0 && !answered {
                         answered = true
                         done(nil)
                     }

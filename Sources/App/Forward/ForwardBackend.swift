@@ -30,31 +30,23 @@ enum ForwardBackend {
 
     static let timeoutMs: Int64 = 5000
 
-    /// Asks `url` (`http://host[:port]/path[?query]`); `done` gets the RTMP URLs or why not.
-    static func ask(_ url: String, _ publish: Publish, loop: EventLoop, resolver: DNSResolver?,
+    /// Asks `url` (`http://host[:port]/path[?query]`) through `client` (which resolves a name
+    /// off the loop); `done` gets the RTMP URLs or why not.
+    static func ask(_ url: String, _ publish: Publish, client: HTTPClientPool,
                     done: @escaping (Result<[String], HTTPCallError>) -> Void) {
         guard let (host, port, target) = split(url) else {
             done(.failure(HTTPCallError(url: url, reason: "not an http://host[:port]/path URL")))
             return
         }
-        let post = { (ip: String) in
-            _ = HTTPClientCall.start(method: "POST", ip: ip, port: port, target: target, body: publish.json.encodedBytes(), loop: loop,
-                                 timeoutMs: timeoutMs) { result in
-                done(result.flatMap { head, body in urls(status: head.status, body: body, url: url) })
-            }
+        let body = publish.json.encodedBytes()
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let request = HTTPClientRequest(method: "POST", host: host, port: port, target: target, headers: [
+            HTTPHeader("Host", authority), HTTPHeader("User-Agent", Version.server), HTTPHeader("Content-Length", "\(body.count)"),
+            HTTPHeader("Connection", "close"), HTTPHeader("Content-Type", "application/json")], body: body, timeoutMs: timeoutMs)
+        let started = client.start(request) { result in
+            done(result.flatMap { head, body in urls(status: head.status, body: body, url: url) })
         }
-        if DNSResolver.isIPLiteral(host) {
-            post(host)
-        } else if let resolver {
-            resolver.resolve(host) { r in
-                switch r {
-                case .success(let addrs): post(addrs[0])
-                case .failure(let e): done(.failure(HTTPCallError(url: url, reason: "\(e)")))
-                }
-            }
-        } else {
-            done(.failure(HTTPCallError(url: url, reason: "cannot resolve \(host)")))
-        }
+        if started == nil { done(.failure(HTTPCallError(url: url, reason: "too many calls in progress"))) }
     }
 
     /// The URLs of a backend's answer, as SRS reads it.

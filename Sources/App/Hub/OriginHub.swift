@@ -40,15 +40,19 @@ final class OriginHub {
     /// transcode loop guard.
     private let publishedKeys: () -> [String]
     private let resolver: () -> DNSResolver?
+    /// Calls to forward backends.
+    private let httpClient: () -> HTTPClientPool
     private var duties: [String: Duties] = [:]
 
     init(loop: EventLoop, config: ServerConfig, identity: ServerIdentity, environment: [String: String],
-         publishedKeys: @escaping () -> [String], resolver: @escaping () -> DNSResolver?) {
+         publishedKeys: @escaping () -> [String], resolver: @escaping () -> DNSResolver?,
+         httpClient: @escaping () -> HTTPClientPool) {
         self.loop = loop
         self.config = config
         self.identity = identity
         self.publishedKeys = publishedKeys
         self.resolver = resolver
+        self.httpClient = httpClient
         children = ProcessSupervisor(loop: loop, environment: environment, clientCaused: true)
     }
 
@@ -115,7 +119,7 @@ final class OriginHub {
             let publish = ForwardBackend.Publish(serverID: identity.serverID, serviceID: identity.serviceID, clientID: d.publisher.cid,
                                                  ip: d.publisher.ip, vhost: s.vhost, app: s.app, tcUrl: s.tcUrl, stream: s.stream,
                                                  param: s.param)
-            ForwardBackend.ask(backend, publish, loop: loop, resolver: resolver()) { [weak self, weak d] result in
+            ForwardBackend.ask(backend, publish, client: httpClient()) { [weak self, weak d] result in
                 guard let self, let d, self.duties[d.source.key] === d, d.forwardGeneration == generation else { return }
                 switch result {
                 case .success(let urls):

@@ -11,7 +11,7 @@ extension Server {
                              Array(Set(siblings.streams.map(\.key))
                                  .union(sources.sources.values.filter { $0.isPublished && $0.publisherKind == .client }.map(\.key)))
                          },
-                         resolver: { [unowned self] in cluster.resolver })
+                         resolver: { [unowned self] in cluster.resolver }, httpClient: { [unowned self] in cluster.httpClient })
     }
 
     /// A client started publishing `s` here: forward, transcode and exec start.
