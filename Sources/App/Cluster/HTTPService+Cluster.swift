@@ -17,13 +17,14 @@ extension HTTPService {
                 r.headers.append(HTTPHeader("Cache-Control", "no-cache"))
                 return .response(r)
             }
-            let source = server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
-            Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
-            c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
-                                  hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
-            let upstream = UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster)
-            server.cluster.edgePlayerJoined(source: source, request: upstream, vhost: vhost)
-            return .streaming
+            return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
+                let source = self.server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: self.server.loop.now)
+                Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
+                c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
+                                      hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
+                let upstream = UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster)
+                self.server.cluster.edgePlayerJoined(source: source, request: upstream, vhost: vhost)
+            }
         }
         guard server.cluster.shouldDiscover(vhost: vhost, app: app, stream: stream) else { return nil }
         let clientHost = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0

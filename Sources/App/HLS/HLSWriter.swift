@@ -38,6 +38,8 @@ final class HLSWriter: LiveConsumer {
     var onWriteError: (() -> Void)?
     /// Called after hls_dispose removed the files (the owner forgets this writer).
     var onDisposed: (() -> Void)?
+    /// Called for each segment written and listed (on_hls).
+    var onSegment: ((HLSWrittenSegment) -> Void)?
     /// A segment that never sees a keyframe is cut anyway past this many bytes.
     static let maxSegmentBytes = 64 * 1024 * 1024
 
@@ -183,6 +185,8 @@ final class HLSWriter: LiveConsumer {
         if config.cleanup { for f in removed { FileSystem.remove(f) } }
         let listed = writePlaylist()
         Log.info("hls: segment \(tsPath) seq=\(seq) duration=\(duration)s")
+        onSegment?(HLSWrittenSegment(path: tsPath, uri: uri, playlistPath: playlistPath ?? "", playlistURL: m3u8Relative,
+                                     sequence: seq, durationMs: max(0, segmentLastMs - start)))
         if listed, let s = fault.succeeded(nowMs: loop.now) {
             Log.trace("hls: \(vhost)/\(app)/\(stream) writes again after \(M3U8.formatSeconds(Double(s.durationMs) / 1000)) s: "
                       + "failed writes=\(s.failures), missed segments=\(s.missedSegments)"

@@ -204,6 +204,7 @@ final class HTTPConnection: ServerConnection {
             f.stop()
             flv = nil
         }
+        server.hooks.streamEnded(cid: cid)
         server.remove(self)
     }
 

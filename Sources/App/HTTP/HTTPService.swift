@@ -66,12 +66,13 @@ final class HTTPService {
             r.headers.append(HTTPHeader("Cache-Control", "no-cache"))
             return .response(r)
         }
-        let source = local ?? server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: server.loop.now)
-        Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
-        c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
-                              hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
-        server.relays.playerJoined(source)
-        return .streaming
+        return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
+            let source = self.server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: self.server.loop.now)
+            Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
+            c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
+                                  hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
+            self.server.relays.playerJoined(source)
+        }
     }
 }
 

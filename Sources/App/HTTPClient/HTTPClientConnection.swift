@@ -117,6 +117,8 @@ final class HTTPClientConnection {
         } catch {
             finish(.failed("\(error)", retryable: false), reusable: false)
         }
+        // The rest of the answer may wait for our ACK of this part (see `acknowledgeNow`).
+        if completion != nil { socket.acknowledgeNow() }
     }
 
     private func peerClosed(_ reason: StreamSocket.CloseReason) {

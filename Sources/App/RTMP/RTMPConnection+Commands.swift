@@ -75,6 +75,13 @@ extension RTMPConnection {
     func onPublish(_ name: String) throws {
         // FMS and nginx-rtmp answer a name they refuse with NetStream.Publish.BadName (SRS 7 closes).
         guard try streamRequest("publish", name: name, refusal: "NetStream.Publish.BadName") else { return }
+        if checkAccess(.publish, serve: { [weak self] in self?.servePublish() }) { return }
+        servePublish()
+    }
+
+    /// Serves a publish that passed the access checks: through the edge, or as the stream's publisher.
+    func servePublish() {
+        defer { accessStarted() }
         if let v = server.config.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
         let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
         guard source.publish(cid: cid, now: server.loop.now) else {
@@ -94,6 +101,13 @@ extension RTMPConnection {
     func onPlay(_ name: String) throws {
         // FMS's answer to a stream that cannot be played (SRS 7 closes).
         guard try streamRequest("play", name: name, refusal: "NetStream.Play.StreamNotFound") else { return }
+        if checkAccess(.play, serve: { [weak self] in self?.servePlay() }) { return }
+        servePlay()
+    }
+
+    /// Serves a play that passed the access checks.
+    func servePlay() {
+        defer { accessStarted() }
         let vhost = server.config.vhost(request.vhost)
         var play = vhost?.play ?? PlayConfig()
         // A sibling's relay pull is merged by the sibling's own players: writing at once here

@@ -3,6 +3,8 @@
 enum ReadPause: Hashable {
     /// Token traverse: the origin has not accepted the client's tcUrl yet.
     case tokenTraverse
+    /// http_hooks have not decided about the client's publish or play yet.
+    case hookDecision
     /// An edge publisher's upstream takes its media slower than it sends.
     case upstreamBackpressure
     /// The peer does not read what we answer.

@@ -25,6 +25,8 @@ public final class RTMPConnection: ServerConnection {
     var gotFirstMedia = false
     /// Edge and origin cluster state (token traverse, redirect).
     var cluster = RTMPClusterState()
+    /// Security and http_hooks state (a decision pending).
+    var access = RTMPAccessState()
     /// Why reading is paused now (see `RTMPConnection+ReadPause.swift`).
     var readPauses: Set<ReadPause> = []
 
@@ -101,14 +103,14 @@ public final class RTMPConnection: ServerConnection {
     /// role may also change when an upstream answers).
     func observeStart() {
         let started: Bool
-        if case .none = role { started = cluster.redirecting } else { started = true }
+        if case .none = role { started = cluster.redirecting || access.deciding } else { started = true }
         startClock.observe(handshakeDone: rtmp.stage != .handshake, started: started, now: server.loop.now)
     }
 
     /// Waiting for its client to publish or play since this time; nil once it does, while an
-    /// upstream decides (edge token traverse), and for a sibling's relay pull.
+    /// upstream or a hook decides (edge token traverse, http_hooks), and for a sibling's relay pull.
     public var waitingSinceMs: Int64? {
-        guard !isInternal, !socket.closed, !cluster.checkingToken else { return nil }
+        guard !isInternal, !socket.closed, !cluster.checkingToken, !access.deciding else { return nil }
         return startClock.waitingSince
     }
 
@@ -176,6 +178,7 @@ public final class RTMPConnection: ServerConnection {
         Log.cid = cid
         clusterConnectionClosed()
         leaveRole()
+        accessConnectionClosed()
         Log.traceClient("rtmp client closed", "rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
         server.remove(self)
     }
@@ -194,6 +197,7 @@ public final class RTMPConnection: ServerConnection {
         case .none:
             break
         }
+        accessRoleEnded()
         role = .none
     }
 

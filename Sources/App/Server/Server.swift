@@ -39,6 +39,9 @@ public final class Server {
     lazy var cluster = ClusterService(server: self)
     /// Forward, transcode and exec of the streams published here.
     lazy var hub = makeHub()
+    /// http_hooks: the calls about this worker's clients.
+    lazy var hooks = HookService(loop: loop, hosts: cluster.hosts, serverID: serverID, serviceID: serviceID,
+                                 config: { [unowned self] in self.config })
     var cpu = CPUSampler()
     private var lastSystemTicks = ProcStats.systemTicks()
     private(set) var systemCPUPercent = 0.0
@@ -206,6 +209,7 @@ public final class Server {
             w.onWriteError = { [weak self] in self?.hlsWriteErrorsTotal += 1 }
             hlsWriters[s.key] = w
         }
+        if let cid = s.publisherCID { w.onSegment = { [weak self] segment in self?.hooks.hlsSegmentWritten(segment, publisher: cid) } }
         w.sourcePublished()
         s.addConsumer(w, now: loop.now)
     }

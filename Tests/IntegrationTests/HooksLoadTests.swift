@@ -1,0 +1,191 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// http_hooks never block a worker's loop; they work with several workers, on edges, and
+/// follow reloads.
+final class HooksLoadTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(Tool.available("ffmpeg") && Tool.available("python3"), "ffmpeg/python3 not installed")
+    }
+
+    /// Every message at once to players (no merged writes), so their gaps measure the loop.
+    static func config(_ hooks: HookServer, workers: Int = 1, extra: String = "") -> String {
+        HooksIntegrationTests.config(hooks, vhostExtra: "play { mw_latency 0; mw_msgs 0; }\n\(extra)",
+                                     top: "worker_processes \(workers);")
+    }
+
+    /// One player's play waits 2 s for its hook; meanwhile another stream's players get their
+    /// media without a gap over 200 ms and another client's publish is accepted at once.
+    func testSlowHookDelaysNobodyElse() throws {
+        let hooks = try HookServer()
+        defer { hooks.stop() }
+        let srs = try HooksIntegrationTests.start(Self.config(hooks))
+        defer { srs.stop() }
+        try hooks.set(["on_play:held": "slow:2000"])
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/a", seconds: 40)
+        defer { pub.stop() }
+        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        let players = (0..<4).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "a") }
+        defer { players.forEach { $0.stop() } }
+        XCTAssertTrue(Processes.wait(timeout: 10) { players.allSatisfy { $0.keyframes > 1 } })
+        usleep(500_000)
+        players.forEach { $0.resetGap() }
+
+        let port = srs.rtmpPort
+        let held = Thread.detachedResult { try RTMPStartProbe(port: port, name: "held", publish: false, timeout: 10) }
+        usleep(200_000)
+        let other = try RTMPStartProbe(port: srs.rtmpPort, name: "c", publish: true)
+        defer { other.close() }
+        let heldProbe = try held.value(timeout: 15)
+        defer { heldProbe.close() }
+        let gaps = players.map(\.maxGap)
+        XCTAssertEqual(heldProbe.outcome, .started)
+        XCTAssertGreaterThan(heldProbe.elapsed, 1.9)
+        XCTAssertEqual(other.outcome, .started)
+        XCTAssertLessThan(other.elapsed, 0.3, "another client's publish waited")
+        XCTAssertLessThan(gaps.max() ?? 1, 0.2, "players' gaps while a hook took 2 s: \(gaps)")
+        XCTAssertTrue(players.allSatisfy { $0.error == nil })
+        print("slow hook: held play \(heldProbe.elapsed)s, other publish \(Int(other.elapsed * 1000))ms, players' max gaps "
+              + gaps.map { "\(Int($0 * 1000))ms" }.joined(separator: " "))
+    }
+
+    /// Two workers: each calls the hooks of its own clients (a play relayed from the other
+    /// worker calls no hook: one on_play per player), with the same server and service ids.
+    func testTwoWorkersCallTheirOwnClientsHooks() throws {
+        let hooks = try HookServer()
+        defer { hooks.stop() }
+        let srs = try HooksIntegrationTests.start(Self.config(hooks, workers: 2))
+        defer { srs.stop() }
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/w?token=t", seconds: 40)
+        defer { pub.stop() }
+        XCTAssertTrue(hooks.wait { !$0.filter { $0.action == "on_publish" }.isEmpty })
+        let players = (0..<6).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "w") }
+        defer { players.forEach { $0.stop() } }
+        XCTAssertTrue(Processes.wait(timeout: 15) { players.allSatisfy { $0.keyframes > 0 } }, srs.log)
+        let plays = hooks.requests("on_play")
+        XCTAssertEqual(plays.count, 6, "\(plays.map(\.body))")
+        XCTAssertEqual(Set(hooks.requests.map { $0.fields["service_id"] as? String ?? "" }).count, 1)
+        // Both workers served players (the log names each line's pid).
+        let pids = Set(plays.compactMap { p in
+            srs.log.components(separatedBy: "\n").first { $0.contains("http: on_play ok, client_id=\(p.clientID)") }?
+                .components(separatedBy: "][")[safe: 2]
+        })
+        XCTAssertEqual(pids.count, 2, "players on one worker only: \(pids)")
+        players.forEach { $0.stop() }
+        XCTAssertTrue(hooks.wait { $0.filter { $0.action == "on_stop" }.count == 6 })
+    }
+
+    /// A reload changes the hook URLs and the security rules at once, for the next client.
+    func testReloadChangesHooksAndRules() throws {
+        let first = try HookServer()
+        let second = try HookServer()
+        defer { first.stop(); second.stop() }
+        let base = """
+            listen {RTMP};
+            daemon off;
+            srs_log_tank console;
+            pid ./objs/srs.pid;
+            worker_processes 2;
+            vhost __defaultVhost__ {
+                %@
+            }
+            """
+        let srs = try SRSProcess(config: base.replacingOccurrences(of: "%@", with: ""))
+        defer { srs.stop() }
+        try srs.waitListening()
+        func reload(_ vhost: String) throws {
+            let applied = srs.log.components(separatedBy: "worker applied the new config").count
+            try srs.rewriteConfig(base.replacingOccurrences(of: "%@", with: vhost))
+            srs.signal(SIGHUP)
+            XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.components(separatedBy: "worker applied the new config").count >= applied + 2 },
+                          srs.log)
+        }
+        func publish(_ name: String) throws -> RTMPStartProbe.Outcome {
+            let p = try RTMPStartProbe(port: srs.rtmpPort, name: name, publish: true)
+            p.close()
+            return p.outcome
+        }
+        XCTAssertEqual(try publish("r1"), .started)
+        try second.set(["on_publish": "deny"])
+        try reload("http_hooks { enabled on; on_publish \(second.url("/p")); }")
+        guard case .refused = try publish("r2") else { return XCTFail("not refused after reload") }
+        XCTAssertEqual(second.requests("on_publish").map(\.stream), ["r2"])
+        try reload("http_hooks { enabled on; on_publish \(first.url("/p")); }")
+        XCTAssertEqual(try publish("r3"), .started)
+        XCTAssertEqual(first.requests("on_publish").map(\.stream), ["r3"])
+        try reload("http_hooks { enabled on; on_publish \(first.url("/p")); } security { enabled on; deny publish 127.0.0.1; }")
+        XCTAssertEqual(try publish("r4"), .refused(code: "NetStream.Publish.Denied", description: "security: deny by rule<127.0.0.1>"))
+        XCTAssertEqual(first.requests("on_publish").count, 1, "security is checked before the hooks")
+        try reload("")
+        XCTAssertEqual(try publish("r5"), .started)
+    }
+
+    /// An edge calls the hooks of its own players (as SRS): a refused play never reaches the
+    /// origin; an accepted one is pulled from it.
+    func testEdgeCallsHooksForItsPlayers() throws {
+        let hooks = try HookServer()
+        defer { hooks.stop() }
+        let origin = try SRSProcess(config: SRSProcess.basicConfig)
+        defer { origin.stop() }
+        try origin.waitListening()
+        let edge = try SRSProcess(config: """
+            listen {RTMP};
+            daemon off;
+            srs_log_tank console;
+            pid ./objs/srs.pid;
+            vhost __defaultVhost__ {
+                cluster { mode remote; origin 127.0.0.1:\(origin.rtmpPort); }
+                http_hooks { enabled on; on_play \(hooks.url("/play")); }
+            }
+            """)
+        defer { edge.stop() }
+        try edge.waitListening()
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/e", seconds: 40)
+        defer { pub.stop() }
+        try RTMPIntegrationTests.waitForLog(origin, "start publish stream", timeout: 10)
+        try hooks.set(["on_play": "deny"])
+        let refused = try RTMPStartProbe(port: edge.rtmpPort, name: "e?k=no", publish: false)
+        refused.close()
+        guard case .refused = refused.outcome else { return XCTFail("\(refused.outcome)") }
+        XCTAssertFalse(edge.log.contains("edge pull"), "a refused player started a pull")
+        try hooks.set([:])
+        XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(edge.rtmpPort)/live/e?k=yes")), ["h264", "aac"])
+        XCTAssertEqual(hooks.requests("on_play").map { $0.fields["param"] as? String ?? "" }, ["?k=no", "?k=yes"])
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+extension Thread {
+    /// Runs `body` on a new thread; `value(timeout:)` waits for its result.
+    static func detachedResult<T>(_ body: @escaping @Sendable () throws -> T) -> ThreadResult<T> {
+        let r = ThreadResult<T>()
+        Thread { r.set(Result { try body() }) }.start()
+        return r
+    }
+}
+
+final class ThreadResult<T>: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var result: Result<T, Error>?
+
+    func set(_ r: Result<T, Error>) {
+        lock.lock()
+        result = r
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func value(timeout: TimeInterval) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while result == nil { guard lock.wait(until: deadline) else { throw TestError("no result within \(timeout)s") } }
+        return try result!.get()
+    }
+}
