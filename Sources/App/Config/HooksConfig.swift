@@ -17,6 +17,11 @@ public struct HooksConfig: Equatable, Sendable {
     public var timeoutMs = 30_000
     /// `hls { hls_nb_notify }`: bytes of an on_hls_notify answer read before the connection is dropped.
     public var notifyReadBytes = 64
+    /// `hls { hls_ctx }`: HLS players get sessions (SRS 7's `hls_ctx` query parameter), so
+    /// security and on_play/on_stop apply to them.
+    public var hlsSessions = true
+    /// `hls { hls_ts_ctx }`: segment URIs in a session's playlist carry its `hls_ctx` too.
+    public var hlsSessionSegments = true
 
     public init() {}
 
@@ -83,6 +88,8 @@ extension HooksConfig {
         }
         timeoutMs = try r.durationMs("timeout", timeoutMs, in: 100...600_000)
         notifyReadBytes = try hls.int("hls_nb_notify", notifyReadBytes, in: 0...65_536)
+        hlsSessions = try hls.bool("hls_ctx", true)
+        hlsSessionSegments = try hls.bool("hls_ts_ctx", true)
     }
 }
 

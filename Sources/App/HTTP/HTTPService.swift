@@ -32,7 +32,11 @@ final class HTTPService {
             }
         }
         guard req.method == "GET" || req.method == "HEAD" else { return .text(405, "Method Not Allowed\n") }
-        return files.serve(req)
+        switch hlsPlaylistChecked(req, connection: c) {
+        case .notApplicable: return files.serve(req)
+        case .response(let r): return r
+        case .deferred: return nil
+        }
     }
 
     /// True for the API's paths (`/api`, `/api/...`).

@@ -36,6 +36,8 @@ final class HookService {
     var streams: [String: HookStream] = [:]
     /// The config now (hooks and their URLs are read at each event: reloads apply at once).
     let config: () -> ServerConfig
+    /// HLS players' sessions (`hls_ctx`).
+    let hlsSessions = HLSPlaySessions()
 
     /// Calls made, decisions refused, informational calls that failed, events dropped at a bound.
     private(set) var callsTotal: UInt64 = 0
