@@ -155,8 +155,10 @@ final class HTTPClientConnection {
                 }
             case .end:
                 guard let h = head else { return }
-                // Reusable when both ends keep it and nothing followed the response.
-                let reusable = r.keepsAlive && h.keepAlive && i == events.count - 1
+                // Reusable when both ends keep it and nothing followed the response; not after a
+                // bodiless status announcing a body (a 204 with Content-Length: 10 may still send it).
+                let announced = (h.status == 204 || h.status == 304) && h.header("Content-Length").map { $0 != "0" } == true
+                let reusable = r.keepsAlive && h.keepAlive && i == events.count - 1 && !announced
                 finish(.response(h, body), reusable: reusable)
                 return
             }

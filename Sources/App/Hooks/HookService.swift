@@ -92,8 +92,9 @@ final class HookService {
     // MARK: - Jobs
 
     /// Calls each event's URLs in order for a decision about `client`: `done(nil)` when every
-    /// one accepted (at once, on the loop, when there is none), `done(reason)` at the first
-    /// refusal, failure or deadline. Nil means no URL was configured: nothing to wait for.
+    /// one accepted, `done(reason)` at the first refusal, failure or deadline (logged here with
+    /// the URL, request and answer; `reason` is for the client: the event and the hook server's
+    /// answer, never the hook's URL). Nil means no URL was configured: nothing to wait for.
     func decide(_ events: [(HookEvent, [String])], client: HookClient, timeoutMs: Int,
                 _ done: @escaping (String?) -> Void) -> Decision? {
         let steps = events.flatMap { event, urls in
@@ -104,7 +105,8 @@ final class HookService {
         decision.service = self
         guard let job = enqueue(Job(clientID: client.clientID, steps: steps, decides: true, done: done)) else {
             refusedTotal += 1
-            loop.runSoon { done("hook queue full (\(Self.maxPendingJobs) jobs in the worker or \(Self.maxJobsPerClient) for this client)") }
+            Log.warnRepeated("hook refused", "http hooks: refuse client \(client.clientID): \(pendingJobs) jobs pending in this worker (bound \(Self.maxPendingJobs), \(Self.maxJobsPerClient) per client)", cid: client.clientID)
+            loop.runSoon { done("http hooks busy") }
             return decision
         }
         decision.job = job
@@ -238,12 +240,18 @@ final class HookService {
             Log.warnRepeated("hook refused", "http: \(action) failed, client_id=\(cid), url=\(step.url), request=\(request), response=\(response), code=\(status), spent=\(spentMs)ms: \(refusal)", cid: cid)
             let done = job.done
             complete(job)
-            done?("\(action) \(step.url): \(refusal)")
+            done?(status == 0 ? "\(action) failed" : "\(action) refused: \(Self.clientText(response))")
             return
         }
         failedTotal += 1
         Log.warnRepeated("hook failed", "http: ignore \(action) failed, client_id=\(cid), url=\(step.url), request=\(request), response=\(response), code=\(status), spent=\(spentMs)ms: \(refusal)", cid: cid)
         next(job)
+    }
+
+    /// A hook server's answer as a refused client may see it: at most 200 bytes, one line.
+    static func clientText(_ answer: String) -> String {
+        let line = answer.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
+        return line.utf8.count <= 200 ? line : String(decoding: line.utf8.prefix(200), as: UTF8.self)
     }
 
     /// Removes a finished (or cancelled) job from its client's chain and starts the next one.

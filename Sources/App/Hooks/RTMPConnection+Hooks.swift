@@ -15,8 +15,9 @@ struct RTMPAccessState {
 /// and on_publish or on_play, every URL in order. While the hooks run, the client waits: the
 /// session holds its later messages and the socket is not read (a client waiting for a hook is
 /// not waiting for its client: no command-phase deadline, never evicted for it). Refused: the
-/// client gets `onStatus` level error (`NetStream.Publish.Denied`, `NetStream.Play.Failed`,
-/// the reason as description) and is closed; SRS 7 closes without a word.
+/// client gets `onStatus` level error (`NetStream.Publish.Denied`, `NetStream.Play.Failed`; the
+/// description names the event and carries the hook server's answer, or says the security
+/// rules denied it, never a hook URL or a rule) and is closed; SRS 7 closes without a word.
 extension RTMPConnection {
     /// This client as hook bodies describe it now.
     var hookClient: HookClient {
@@ -31,7 +32,7 @@ extension RTMPConnection {
     func checkAccess(_ action: SecurityRules.Action, serve: @escaping () -> Void) -> Bool {
         guard !isInternal, let vhost = server.config.vhost(request.vhost) else { return false }
         if let why = vhost.security.refusal(action, ip: socket.peerIP) {
-            refuseAccess(action, "security: \(why)")
+            refuseAccess(action, "security: \(why)", client: "denied by security rules")
             return true
         }
         let event: HookEvent = action == .publish ? .publish : .play
@@ -49,7 +50,7 @@ extension RTMPConnection {
         Log.cid = cid
         access.decision = nil
         if let refusal {
-            refuseAccess(action, refusal)
+            refuseAccess(action, refusal, client: refusal)
             return
         }
         pauseReading(.hookDecision, false)
@@ -62,8 +63,9 @@ extension RTMPConnection {
         observeStart()
     }
 
-    private func refuseAccess(_ action: SecurityRules.Action, _ why: String) {
-        rtmp.rejectStream(code: action == .publish ? "NetStream.Publish.Denied" : "NetStream.Play.Failed", description: why)
+    /// Answers the refusal (`client`: the description the client gets) and closes; logs `why`.
+    private func refuseAccess(_ action: SecurityRules.Action, _ why: String, client: String) {
+        rtmp.rejectStream(code: action == .publish ? "NetStream.Publish.Denied" : "NetStream.Play.Failed", description: client)
         writeOutput()
         closeAfterRefusal()
         Log.warnRepeated(action == .publish ? "reject publish" : "reject play", "reject \(action.rawValue) \(request.streamKey): \(why)", cid: cid)
