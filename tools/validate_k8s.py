@@ -10,13 +10,15 @@ Checks, for every etc/k8s/*.yaml:
 - each srs.conf embedded in a ConfigMap with `srs -t` of the given binary: exit 0 and no warning;
 - what the schema cannot see: a header comment; Deployment/StatefulSet selectors match their pod
   labels and no two Deployments select each other's pods; every Service selects some pod; every
-  ConfigMap and PVC a pod mounts exists; every SwiftSRS container mounts its config at
+  ConfigMap, Secret and PVC a pod mounts exists; every SwiftSRS container mounts its config at
   /usr/local/srs/conf, has requests and limits, a readiness probe on /readyz and a liveness
   probe on /healthz on the HTTP API port its config enables; a container with the preStop
   `etc/init.d/srs grace` hook has force_grace_quit on, and GRACE_TIMEOUT below the pod's
   terminationGracePeriodSeconds, and grace_max_wait below GRACE_TIMEOUT;
 - the HLS cleanup CronJob's script, run on a scratch tree: it deletes old .ts/.m3u8/.tmp files and
-  empty directories, and keeps fresh segments, static files and recordings.
+  empty directories, and keeps fresh segments, static files and recordings;
+- every script embedded in a ConfigMap (a `.py` key) is the repository's tools/hooks/ file of that
+  name, as is, and compiles.
 Exit status 0 when everything passes, 1 otherwise; 3 when kubernetes-validate is missing.
 """
 import argparse
@@ -191,6 +193,8 @@ def check_srs_container(rel, obj, spec, c, confs, report):
 def check_references(objects, confs, report):
     pods = [(rel, obj, template_labels(obj)) for rel, obj in objects if template_labels(obj) is not None]
     claims = {obj["metadata"]["name"] for _, obj in objects if obj.get("kind") == "PersistentVolumeClaim"}
+    configmaps = {obj["metadata"]["name"] for _, obj in objects if obj.get("kind") == "ConfigMap"}
+    secrets = {obj["metadata"]["name"] for _, obj in objects if obj.get("kind") == "Secret"}
     for rel, obj in objects:
         where = f"{rel} {name_of(obj)}"
         kind = obj.get("kind")
@@ -211,8 +215,9 @@ def check_references(objects, confs, report):
             continue
         for v in spec.get("volumes", []):
             if "configMap" in v:
-                report.check(find_configmap(confs, rel, v["configMap"]["name"]) is not None, where,
-                             f"ConfigMap {v['configMap']['name']} not found")
+                report.check(v["configMap"]["name"] in configmaps, where, f"ConfigMap {v['configMap']['name']} not found")
+            if "secret" in v:
+                report.check(v["secret"]["secretName"] in secrets, where, f"Secret {v['secret']['secretName']} not found")
             if "persistentVolumeClaim" in v:
                 report.check(v["persistentVolumeClaim"]["claimName"] in claims, where,
                              f"PVC {v['persistentVolumeClaim']['claimName']} not found")
@@ -255,6 +260,27 @@ def check_cleanup_job(objects, report):
             report.check("empty" not in dirs and "gone" not in dirs, where, f"empty directories left: {dirs}")
 
 
+def check_scripts(objects, report):
+    """ConfigMap keys ending in .py are copies of tools/hooks/<key>: equal, and they compile."""
+    for rel, obj in objects:
+        if obj.get("kind") != "ConfigMap":
+            continue
+        for key, text in (obj.get("data") or {}).items():
+            if not key.endswith(".py"):
+                continue
+            where = f"{rel} {name_of(obj)} {key}"
+            path = os.path.join(ROOT, "tools/hooks", key)
+            if not report.check(os.path.isfile(path), where, f"no tools/hooks/{key} to compare with"):
+                continue
+            with open(path) as f:
+                report.check(f.read().rstrip("\n") == text.rstrip("\n"), where, f"differs from tools/hooks/{key}")
+            try:
+                compile(text, key, "exec")
+                report.check(True, where, "")
+            except SyntaxError as e:
+                report.check(False, where, f"does not compile: {e}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("srs", help="the built srs binary, for `srs -t` on every embedded srs.conf")
@@ -276,6 +302,7 @@ def main():
     confs = check_configs(objects, binary, report)
     check_references(objects, confs, report)
     check_cleanup_job(objects, report)
+    check_scripts(objects, report)
     for e in report.errors:
         print(f"FAIL {e}")
     print(f"validate_k8s: {len(files)} files, {len(objects)} objects, {len(confs)} srs.conf, "
