@@ -11,7 +11,8 @@ import Glibc
 /// of a request the peer closed a reused connection on, deadlines, bounds, truncated bodies.
 final class HTTPClientPoolTests: XCTestCase {
     /// Answers each request by its path: `/ok` 200 `0`; `/drop` (on a connection's second
-    /// request) closes without an answer; `/slow` never answers; `/big` 10 KB.
+    /// request) closes without an answer; `/slow` never answers; `/slowish` answers after 500 ms;
+    /// `/big` 10 KB.
     final class Server {
         let listener: TCPListener
         var port: Int { listener.boundPort }
@@ -34,6 +35,8 @@ final class HTTPClientPoolTests: XCTestCase {
                         switch h.path {
                         case "/drop" where served > 1: s.close()
                         case "/slow": break
+                        case "/slowish":
+                            _ = loop.schedule(afterMs: 500) { s.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n0".utf8)) }
                         case "/big": s.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n".utf8) + [UInt8](repeating: 0x41, count: 10_000))
                         default: s.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n0".utf8))
                         }
