@@ -62,6 +62,23 @@ final class HookServiceTests: XCTestCase {
         XCTAssertEqual(other, "accepted")
     }
 
+    /// Every call slot busy and the calls queue full: informational events are dropped
+    /// (counted), a decision is refused, after `decide` returned.
+    func testFullCallsQueueDropsEventsAndRefusesDecisions() throws {
+        let server = try HTTPClientPoolTests.Server(loop: loop)
+        let hooks = service()
+        let slow = "http://127.0.0.1:\(server.port)/slow"
+        let capacity = HookService.poolLimits.maxActive + HookService.poolLimits.maxQueued
+        for i in 0..<(capacity + 10) { hooks.inform(.stop, urls: [slow], client: client("c\(i)"), timeoutMs: 60_000) }
+        XCTAssertEqual(hooks.droppedTotal, 10)
+        var answer: String?
+        let decision = hooks.decide([(.publish, [slow])], client: client("late"), timeoutMs: 60_000) { answer = $0 ?? "accepted" }
+        XCTAssertNotNil(decision)
+        XCTAssertNil(answer, "answered inside decide")
+        XCTAssertTrue(loop.run(timeoutMs: 1000) { answer != nil })
+        XCTAssertEqual(answer, "on_publish failed")
+    }
+
     /// A cancelled decision never answers, and the client's next job goes on.
     func testCancelledDecisionIsSilent() throws {
         let server = try HTTPClientPoolTests.Server(loop: loop)

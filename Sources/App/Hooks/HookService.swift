@@ -92,7 +92,8 @@ final class HookService {
     // MARK: - Jobs
 
     /// Calls each event's URLs in order for a decision about `client`: `done(nil)` when every
-    /// one accepted, `done(reason)` at the first refusal, failure or deadline (logged here with
+    /// one accepted, `done(reason)` at the first refusal, failure or deadline, always on the loop
+    /// after this call returned (logged here with
     /// the URL, request and answer; `reason` is for the client: the event and the hook server's
     /// answer, never the hook's URL). Nil means no URL was configured: nothing to wait for.
     func decide(_ events: [(HookEvent, [String])], client: HookClient, timeoutMs: Int,
@@ -103,10 +104,12 @@ final class HookService {
         guard !steps.isEmpty else { return nil }
         let decision = Decision()
         decision.service = self
-        guard let job = enqueue(Job(clientID: client.clientID, steps: steps, decides: true, done: done)) else {
+        // Never inside this call (a step may fail at once): the caller records the decision first.
+        let answer: (String?) -> Void = { [loop] reason in loop.runSoon { done(reason) } }
+        guard let job = enqueue(Job(clientID: client.clientID, steps: steps, decides: true, done: answer)) else {
             refusedTotal += 1
             Log.warnRepeated("hook refused", "http hooks: refuse client \(client.clientID): \(pendingJobs) jobs pending in this worker (bound \(Self.maxPendingJobs), \(Self.maxJobsPerClient) per client)", cid: client.clientID)
-            loop.runSoon { done("http hooks busy") }
+            answer("http hooks busy")
             return decision
         }
         decision.job = job
