@@ -39,8 +39,7 @@ final class HookService {
     /// HLS players' sessions (`hls_ctx`).
     let hlsSessions = HLSPlaySessions()
 
-    /// Calls made, decisions refused, informational calls that failed, events dropped at a bound.
-    private(set) var callsTotal: UInt64 = 0
+    /// Decisions refused, informational calls that failed, events dropped at a bound (logged).
     private(set) var refusedTotal: UInt64 = 0
     private(set) var failedTotal: UInt64 = 0
     private(set) var droppedTotal: UInt64 = 0
@@ -183,10 +182,10 @@ final class HookService {
             finishStep(job, step, refusal: "https is not supported (no TLS)", response: "", status: 0, spentMs: 0)
             return
         }
-        var headers = [HTTPHeader("Connection", "Keep-Alive"), HTTPHeader("Content-Length", "\(step.body?.count ?? 0)"),
+        // SRS's headers, in its order (a std::map's).
+        let headers = [HTTPHeader("Connection", "Keep-Alive"), HTTPHeader("Content-Length", "\(step.body?.count ?? 0)"),
                        HTTPHeader("Content-Type", "application/json"), HTTPHeader("Host", url.hostHeader),
                        HTTPHeader("User-Agent", Version.server)]
-        if step.body == nil { headers[1] = HTTPHeader("Content-Length", "0") }
         var request = HTTPClientRequest(method: step.body == nil ? "GET" : "POST", host: url.host, port: url.port, target: url.target,
                                         headers: headers, body: step.body ?? [], timeoutMs: Int64(step.timeoutMs))
         if step.body == nil {
@@ -194,7 +193,6 @@ final class HookService {
             request.truncatesBody = true
         }
         let started = loop.now
-        callsTotal += 1
         guard let call = pool.start(request, { [weak self, weak job] result in
             guard let self, let job else { return }
             job.call = nil
@@ -208,7 +206,6 @@ final class HookService {
                 self.finishStep(job, step, refusal: e.reason, response: "", status: 0, spentMs: spent)
             }
         }) else {
-            callsTotal -= 1
             if job.decides {
                 finishStep(job, step, refusal: "hook calls queue full (\(Self.poolLimits.maxActive) running, \(Self.poolLimits.maxQueued) waiting)",
                            response: "", status: 0, spentMs: 0)
