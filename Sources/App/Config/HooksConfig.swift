@@ -123,9 +123,15 @@ private extension String {
         var out = ""
         var inside = false
         for c in self {
-            if c == "[" { inside = true; out += "x"; continue }
-            if c == "]" && inside { inside = false; continue }
-            if !inside { out.append(c) }
+            switch c {
+            case "[":
+                inside = true
+                out += "x"
+            case "]" where inside:
+                inside = false
+            default:
+                if !inside { out.append(c) }
+            }
         }
         return out
     }
