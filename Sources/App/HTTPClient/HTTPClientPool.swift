@@ -2,7 +2,8 @@ import Protocol
 import System
 
 /// HTTP/1.1 calls to peers (hook servers, coworkers' APIs) from a worker's loop, never blocking
-/// it: names resolve off the loop (`HostAddressCache`: a name's addresses are used in turn),
+/// it: names resolve off the loop (`HostAddressCache`: a name's addresses are used in turn, and
+/// the next one is tried when a connect fails),
 /// connects are non-blocking, and each call has one deadline covering its time in the queue, the
 /// connect, and the answer. Connections are kept alive and reused per `address:port` (at most
 /// `maxIdlePerPeer` idle ones, each closed after `idleTimeoutMs`); a reused connection that the
@@ -29,6 +30,8 @@ final class HTTPClientPool {
         fileprivate var queued = false
         fileprivate var finished = false
         fileprivate var retried = false
+        /// The addresses of the request's host, the one to try first first.
+        fileprivate var addresses: [String] = []
         fileprivate let startedMs: Int64
         fileprivate weak var pool: HTTPClientPool?
 
@@ -99,12 +102,20 @@ final class HTTPClientPool {
                 self.finish(call, .failure(HTTPCallError(url: r.url, reason: "cannot resolve \(r.host)")))
                 return
             }
-            let n = self.turn[r.host, default: 0]
-            self.turn[r.host] = n &+ 1
-            if self.turn.count > 1024 { self.turn = [r.host: n &+ 1] }
-            self.send(call, to: addresses[n % addresses.count], fresh: false)
+            // The name's addresses in turn; the others follow when a connect fails (a name
+            // such as localhost may give ::1 first to a server listening on 127.0.0.1 only).
+            let n = self.turn[r.host, default: 0] % addresses.count
+            self.turn[r.host] = n + 1
+            if self.turn.count > 1024 { self.turn = [r.host: n + 1] }
+            var seen = Set<String>()
+            call.addresses = (addresses[n...] + addresses[..<n]).filter { seen.insert($0).inserted }
+            self.send(call, to: call.addresses[0], fresh: false)
         }
     }
+
+    /// A connect to one of several addresses gets at most this long, so a silent one leaves
+    /// time for the next.
+    static let connectShareMs: Int64 = 3000
 
     private func send(_ call: Call, to address: String, fresh: Bool) {
         let r = call.request
@@ -114,7 +125,8 @@ final class HTTPClientPool {
             return
         }
         let left = max(1, r.timeoutMs - (loop.now - call.startedMs))
-        call.connector = SocketConnector.tcp(ip: address, port: r.port, loop: loop, timeoutMs: left) { [weak self] result in
+        let more = call.addresses.last != address
+        call.connector = SocketConnector.tcp(ip: address, port: r.port, loop: loop, timeoutMs: more ? min(left, Self.connectShareMs) : left) { [weak self] result in
             call.connector = nil
             guard let self, !call.finished else {
                 if case .success(let s) = result { s.close() }
@@ -123,6 +135,10 @@ final class HTTPClientPool {
             switch result {
             case .failure(let e):
                 if !DNSResolver.isIPLiteral(r.host) { self.hosts.invalidate(r.host) }
+                if more, let i = call.addresses.firstIndex(of: address) {
+                    self.send(call, to: call.addresses[i + 1], fresh: false)
+                    return
+                }
                 self.finish(call, .failure(HTTPCallError(url: r.url, reason: "\(e)")))
             case .success(let s):
                 self.exchange(call, on: HTTPClientConnection(socket: s, address: address, port: r.port, loop: self.loop), address: address)
