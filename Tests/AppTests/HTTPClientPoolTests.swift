@@ -17,6 +17,8 @@ final class HTTPClientPoolTests: XCTestCase {
         let listener: TCPListener
         var port: Int { listener.boundPort }
         private(set) var accepted = 0
+        /// Each request's path and body, in arrival order.
+        private(set) var requests: [(path: String, body: String)] = []
         private var sockets: [StreamSocket] = []
 
         init(loop: EventLoop) throws {
@@ -28,10 +30,13 @@ final class HTTPClientPoolTests: XCTestCase {
                 sockets.append(s)
                 var parser = HTTPRequestParser()
                 var served = 0
-                s.onData = { bytes in
+                var body: [UInt8] = []
+                s.onData = { [unowned self] bytes in
                     guard let events = try? parser.feed(bytes) else { return s.close() }
+                    for case .body(let b) in events { body += b }
                     for case .head(let h) in events {
                         served += 1
+                        requests.append((h.path, ""))
                         switch h.path {
                         case "/drop" where served > 1: s.close()
                         case "/slow": break
@@ -40,6 +45,10 @@ final class HTTPClientPoolTests: XCTestCase {
                         case "/big": s.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n".utf8) + [UInt8](repeating: 0x41, count: 10_000))
                         default: s.send(Array("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n0".utf8))
                         }
+                    }
+                    if events.contains(.end), !requests.isEmpty {
+                        requests[requests.count - 1].body = String(decoding: body, as: UTF8.self)
+                        body = []
                     }
                 }
             }

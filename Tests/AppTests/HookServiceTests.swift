@@ -93,6 +93,30 @@ final class HookServiceTests: XCTestCase {
         XCTAssertEqual(next, "accepted")
     }
 
+    /// The API the DVR wiring calls: on_dvr with the publisher's request, before its on_unpublish;
+    /// after the publish ended it finds no publisher.
+    func testDVRFileClosedSendsOnDvrBeforeUnpublish() throws {
+        let server = try HTTPClientPoolTests.Server(loop: loop)
+        var config = ServerConfig()
+        var vhost = VhostConfig(name: "__defaultVhost__")
+        vhost.hooks.enabled = true
+        vhost.hooks.onDvr = ["http://127.0.0.1:\(server.port)/dvr"]
+        vhost.hooks.onUnpublish = ["http://127.0.0.1:\(server.port)/unpublish"]
+        config.vhosts = [vhost]
+        let hooks = HookService(loop: loop, hosts: HostAddressCache(loop: loop) { nil }, serverID: "vid-test", serviceID: "svc12345",
+                                config: { config })
+        hooks.streamStarted(.publish, client: client("pub"))
+        hooks.dvrFileClosed("./objs/nginx/html/live/s.1.flv", publisher: "pub")
+        hooks.streamEnded(cid: "pub")
+        hooks.dvrFileClosed("./objs/nginx/html/live/s.2.flv", publisher: "pub")
+        XCTAssertTrue(loop.run(timeoutMs: 2000) { server.requests.count == 2 && !server.requests[1].body.isEmpty })
+        XCTAssertEqual(server.requests.map(\.path), ["/dvr", "/unpublish"])
+        let dvr = server.requests[0].body
+        XCTAssertTrue(dvr.hasPrefix(#"{"server_id":"vid-test","service_id":"svc12345","action":"on_dvr","client_id":"pub""#), dvr)
+        XCTAssertTrue(dvr.contains(#""file":"./objs/nginx/html/live/s.1.flv","stream_url":"/live/s"}"#), dvr)
+        XCTAssertTrue(dvr.contains(#""cwd":""#), dvr)
+    }
+
     func testClientTextIsOneShortLine() {
         XCTAssertEqual(HookService.clientText("{\"code\":1,\n\"msg\":\"no\"}"), "{\"code\":1, \"msg\":\"no\"}")
         XCTAssertEqual(HookService.clientText(String(repeating: "x", count: 500)).count, 200)
