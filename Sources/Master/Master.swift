@@ -52,7 +52,7 @@ public final class Master {
     var workers: [pid_t: Worker] = [:]
     var generation = 1
     /// Who publishes what: stream key → owner.
-    var streams: [String: PublishedStream] = [:]
+    var streams: [StreamKey: PublishedStream] = [:]
     var gathers: [Int: Gather] = [:]
     var nextGatherID = 1
     var quitting: Quit?

@@ -62,9 +62,9 @@ final class ClusterServiceTests: XCTestCase {
         }
         XCTAssertTrue(run(timeoutMs: 5000) { got[0] >= 5 && got[1] >= 5 }, "\(got)")
         XCTAssertEqual(edge.cluster.pullCount, 1)
-        let key = "\(VhostConfig.defaultName)/live/e"
+        let key = StreamKey(vhost: VhostConfig.defaultName, app: "live", stream: "e")
         XCTAssertEqual(edge.cluster.playEdge(key)?.state, .ingestConnected)
-        XCTAssertEqual(edge.sources.find(vhost: VhostConfig.defaultName, app: "live", stream: "e")?.publisherKind, .ingester)
+        XCTAssertEqual(edge.sources.find(key)?.publisherKind, .ingester)
         players[0].close()
         XCTAssertTrue(run(timeoutMs: 2000) { edge.sources.sources[key]?.consumerCount == 1 })
         XCTAssertEqual(edge.cluster.pullCount, 1, "one player left, the pull goes on")
@@ -99,7 +99,7 @@ final class ClusterServiceTests: XCTestCase {
         let (edge, edgePort) = try server([edgeVhost(origin: originPort)])
         let first = StreamIngesterTests.FakePublisher(endpoint: .tcp(host: "127.0.0.1", port: edgePort), loop: loop, stream: "p")
         defer { first.stop() }
-        let key = "\(VhostConfig.defaultName)/live/p"
+        let key = StreamKey(vhost: VhostConfig.defaultName, app: "live", stream: "p")
         XCTAssertTrue(run(timeoutMs: 5000) { (origin.sources.sources[key]?.frames ?? 0) >= 5 })
         XCTAssertEqual(edge.cluster.pushCount, 1)
         var refused: RTMPClientError?

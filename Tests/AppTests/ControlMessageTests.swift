@@ -5,13 +5,14 @@ import Protocol
 final class ControlMessageTests: XCTestCase {
     func testEveryMessageRoundTrips() {
         let identity = ServerIdentity(serverID: "vid-abc", serviceID: "x1", pid: 42)
+        let key = StreamKey(vhost: "v", app: "a/b", stream: "s")
         let specs = [ListenerSpec(address: ListenAddress(port: 1935), kind: .rtmp),
                      ListenerSpec(address: ListenAddress(host: "127.0.0.1", port: 8080), kind: .http(api: true, files: false))]
         let messages: [ControlMessage] = [
             .configure(config: "listen 1935;\nvhost \"a b\" {\n}\n", listeners: specs, reload: true, identity: identity),
             .configure(config: "listen 1935;", listeners: specs, reload: false, identity: identity, quotaRow: 3),
-            .streams([PublishedStream(key: "__defaultVhost__/live/s", worker: 7, relay: "@swiftsrs.1.7")]),
-            .ready(relay: "@swiftsrs.1.7"), .publish(key: "v/a/s"), .unpublish(key: "v/a/s"), .conflict(key: "v/a/s"), .reload,
+            .streams([PublishedStream(key: StreamKey(vhost: "__defaultVhost__", app: "live", stream: "s"), worker: 7, relay: "@swiftsrs.1.7")]),
+            .ready(relay: "@swiftsrs.1.7"), .publish(key: key), .unpublish(key: key), .conflict(key: key), .reload,
             .gather(id: 3, query: ["what": "streams"]), .collect(id: 4, query: ["what": "kick", "id": "c1"]),
             .collected(id: 4, data: .bool(true)), .gathered(id: 3, parts: [.array([]), .null]),
         ]

@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+import Protocol
 import XCTest
 @testable import App
 @testable import System
@@ -36,9 +37,9 @@ final class HLSPathTemplateTests: XCTestCase {
         var rng = FastRandom(seed: 3)
         // An honest stream beside them shows the writer does write.
         for (app, stream) in [("victim.html\0", "x"), ("live", "ctl.m3u8\0"), ("live", "ok")] {
-            let source = LiveSource(vhost: "v", app: app, stream: stream, now: 0)
+            let source = LiveSource(key: StreamKey(vhost: "v", app: app, stream: stream), now: 0)
             XCTAssertTrue(source.publish(cid: "c", now: 0))
-            let writer = HLSWriter(vhost: "v", app: app, stream: stream, config: hls, loop: loop)
+            let writer = HLSWriter(key: source.key, config: hls, loop: loop)
             writer.sourcePublished()
             source.addConsumer(writer, now: 0)
             for m in PublisherInputFuzzTests.validMessages(&rng) { source.onMessage(m) }

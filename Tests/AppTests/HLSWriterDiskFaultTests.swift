@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+import Protocol
 import System
 import XCTest
 @testable import App
@@ -48,7 +49,7 @@ final class HLSWriterDiskFaultTests: XCTestCase {
         hls.fragment = 1
         hls.window = 30
         hls.path = path ?? dir + "/html"
-        let w = HLSWriter(vhost: "__defaultVhost__", app: "live", stream: "s", config: hls, loop: loop, storage: disk.storage)
+        let w = HLSWriter(key: StreamKey(vhost: "__defaultVhost__", app: "live", stream: "s"), config: hls, loop: loop, storage: disk.storage)
         w.sourcePublished()
         w.deliver(MediaMessage(type: 9, timestamp: 0, payload: PublisherInputFuzzTests.videoHeader))
         w.deliver(MediaMessage(type: 8, timestamp: 0, payload: PublisherInputFuzzTests.audioHeader))

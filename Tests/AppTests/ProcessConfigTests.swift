@@ -1,6 +1,7 @@
 import XCTest
 @testable import App
 import Kernel
+import Protocol
 
 /// forward, ingest, transcode and exec as parsed, their command lines as SRS 7 builds them
 /// (captured with a fake ffmpeg logging its argv; see docs/processes.md), and the loop guard.
@@ -153,7 +154,7 @@ final class ProcessConfigTests: XCTestCase {
     func testTranscodedOutputsAreNotTranscodedAgain() throws {
         let c = try load(Self.srsComparison)
         let sd = StreamProcessPlan.Stream(vhost: "__defaultVhost__", app: "live", stream: "livestream_sd", port: 19935)
-        let published = ["__defaultVhost__/live/livestream", "__defaultVhost__/live/livestream_sd"]
+        let published = [StreamKey(vhost: "__defaultVhost__", app: "live", stream: "livestream"), sd.key]
         XCTAssertTrue(StreamProcessPlan.isTranscodeOutput(sd, published: published, config: c, ports: [19935]))
         // The query form of the output names the same stream.
         let cp = StreamProcessPlan.Stream(vhost: "__defaultVhost__", app: "live", stream: "livestream_cp", port: 19935)

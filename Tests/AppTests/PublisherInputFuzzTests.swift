@@ -66,9 +66,9 @@ final class PublisherInputFuzzTests: XCTestCase {
         var rng = FastRandom(seed: 7)
         var written = 0
         for round in 0..<300 {
-            let source = LiveSource(vhost: "v", app: "live", stream: "s\(round % 5)", now: 0)
+            let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s\(round % 5)"), now: 0)
             XCTAssertTrue(source.publish(cid: "fuzz", now: 0))
-            let writer = HLSWriter(vhost: "v", app: "live", stream: source.stream, config: hls, loop: loop)
+            let writer = HLSWriter(key: source.key, config: hls, loop: loop)
             writer.sourcePublished()
             source.addConsumer(writer, now: 0)
             for m in Self.validMessages(&rng) {

@@ -1,3 +1,4 @@
+import Protocol
 import System
 import XCTest
 @testable import App
@@ -15,7 +16,7 @@ final class SourceManagerTests: XCTestCase {
         let server = Server(config: config, loop: loop)
 
         // A relay's source is created by the first player (it has no publisher of its own).
-        let relayed = server.sources.fetchOrCreate(vhost: v.name, app: "live", stream: "relayed", now: loop.now)
+        let relayed = server.sources.fetchOrCreate(StreamKey(vhost: v.name, app: "live", stream: "relayed"), now: loop.now)
         XCTAssertFalse(relayed.gopCacheEnabled)
         XCTAssertEqual(relayed.gopCacheMaxFrames, 10)
 
@@ -25,14 +26,14 @@ final class SourceManagerTests: XCTestCase {
         server.reload(reloaded, listeners: [])
         XCTAssertTrue(relayed.gopCacheEnabled)
         XCTAssertEqual(relayed.gopCacheMaxFrames, 300)
-        let fresh = server.sources.fetchOrCreate(vhost: v.name, app: "live", stream: "fresh", now: loop.now)
+        let fresh = server.sources.fetchOrCreate(StreamKey(vhost: v.name, app: "live", stream: "fresh"), now: loop.now)
         XCTAssertTrue(fresh.gopCacheEnabled)
         XCTAssertEqual(fresh.gopCacheMaxFrames, 300)
     }
 
     func testWithoutAVhostSourcesUseTheDefaults() {
         let sources = SourceManager()
-        let s = sources.fetchOrCreate(vhost: "v", app: "a", stream: "s", now: 0)
+        let s = sources.fetchOrCreate(StreamKey(vhost: "v", app: "a", stream: "s"), now: 0)
         XCTAssertTrue(s.gopCacheEnabled)
         XCTAssertEqual(s.gopCacheMaxFrames, PlayConfig().gopCacheMaxFrames)
     }

@@ -96,7 +96,7 @@ final class StreamIngesterTests: XCTestCase {
         let pub = FakePublisher(endpoint: .tcp(host: "127.0.0.1", port: tcpPort), loop: loop, stream: "unix")
         defer { pub.stop() }
         let local = SourceManager()
-        let source = local.fetchOrCreate(vhost: "__defaultVhost__", app: "live", stream: "unix", now: loop.now)
+        let source = local.fetchOrCreate(StreamKey(vhost: "__defaultVhost__", app: "live", stream: "unix"), now: loop.now)
         let counter = Counter()
         source.addConsumer(counter, now: loop.now)
         var states: [StreamIngester.State] = []
@@ -121,7 +121,7 @@ final class StreamIngesterTests: XCTestCase {
         let pub = FakePublisher(endpoint: .tcp(host: "127.0.0.1", port: tcpPort), loop: loop, stream: "fo", startTs: 5000)
         let dead = try deadPort()
         let local = SourceManager()
-        let source = local.fetchOrCreate(vhost: "__defaultVhost__", app: "live", stream: "fo", now: loop.now)
+        let source = local.fetchOrCreate(StreamKey(vhost: "__defaultVhost__", app: "live", stream: "fo"), now: loop.now)
         let counter = Counter()
         source.addConsumer(counter, now: loop.now)
         var errors: [RTMPClientError] = []
@@ -157,7 +157,7 @@ final class StreamIngesterTests: XCTestCase {
         let pub = FakePublisher(endpoint: .tcp(host: "127.0.0.1", port: tcpPort), loop: loop, stream: "rd")
         defer { pub.stop() }
         let local = SourceManager()
-        let source = local.fetchOrCreate(vhost: "__defaultVhost__", app: "live", stream: "rd", now: loop.now)
+        let source = local.fetchOrCreate(StreamKey(vhost: "__defaultVhost__", app: "live", stream: "rd"), now: loop.now)
         let counter = Counter()
         source.addConsumer(counter, now: loop.now)
         var errors: [RTMPClientError] = []

@@ -11,7 +11,8 @@ final class RTMPRequestTests: XCTestCase {
         XCTAssertEqual(r.vhost, "127.0.0.1")
         XCTAssertEqual(r.app, "live")
         XCTAssertEqual(r.stream, "livestream")
-        XCTAssertEqual(r.streamURL, "/live/livestream")
+        XCTAssertEqual(r.streamKey.url, "/live/livestream")
+        XCTAssertEqual(r.streamKey.description, "\(r.vhost)/live/livestream")
     }
 
     func testVhostFromAppOrStreamParams() {

@@ -110,7 +110,7 @@ final class SRTStreamIDTests: XCTestCase {
         XCTAssertEqual(r.schema, "srt")
         XCTAssertEqual(r.vhost, "10.0.0.1")
         XCTAssertEqual(r.tcUrl, "srt://10.0.0.1/live")
-        XCTAssertEqual(r.streamKey, "10.0.0.1/live/livestream")
+        XCTAssertEqual(r.streamKey.description, "10.0.0.1/live/livestream")
         XCTAssertEqual(r.param, "?secret=x")
         XCTAssertNil(r.nameRefusal)
         let v = try parse("#!::h=v.com,r=live/livestream").request(host: "10.0.0.1", port: 10080)

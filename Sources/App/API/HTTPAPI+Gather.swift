@@ -51,7 +51,7 @@ extension HTTPAPI {
                      "channel": .int(Int64(a.channels)), "profile": .string(a.profile)]
         }
         let j: JSONValue = ["id": .string(s.id), "name": .string(s.stream), "vhost": .string(server.vhostID(s.vhost)),
-                "app": .string(s.app), "tcUrl": .string(s.tcUrl), "url": .string("/\(s.app)/\(s.stream)"),
+                "app": .string(s.app), "tcUrl": .string(s.tcUrl), "url": .string(s.key.url),
                 "live_ms": .int(Clock.wallMs()), "clients": .int(Int64(clients.count)), "frames": .int(Int64(s.frames)),
                 "send_bytes": .int(Int64(send)), "recv_bytes": .int(Int64(s.bytesIn)),
                 "kbps": ["recv_30s": .int(Int64(s.recvKbps.kbps)), "send_30s": .int(Int64(s.sendKbps.kbps))],

@@ -155,9 +155,10 @@ final class HTTPAPI {
         // A stream counts when a client publishes it here or on a sibling worker (not when an
         // edge pulls it: that one is not an origin).
         if let v = server.config.vhost(vhost), let listen = server.config.listen.first {
-            let source = server.sources.find(vhost: v.name, app: app, stream: stream)
+            let key = StreamKey(vhost: v.name, app: app, stream: stream)
+            let source = server.sources.find(key)
             let here = source?.isPublished == true && source?.publisherKind == .client
-            if here || server.siblings.owner(of: "\(v.name)/\(app)/\(stream)") != nil {
+            if here || server.siblings.owner(of: key) != nil {
                 origin = ClustersAnswer.origin(listen: listen, coworker: coworker, vhost: v.name, api: server.config.httpAPI.listen,
                                                httpPort: server.config.httpServer.enabled ? server.config.httpServer.listen.port : nil)
                 Log.traceClient("origin cluster redirect", "Redirect vhost=\(v.name), path=\(app)/\(stream) to ip=\(origin["ip"]?.stringValue ?? ""), port=\(listen.port), api=\(origin["api"]?.stringValue ?? "")")

@@ -21,11 +21,11 @@ final class ClusterService {
     private(set) lazy var httpClient = HTTPClientPool(loop: server.loop, hosts: hosts,
                                                  limits: HTTPClientPool.Limits(maxActive: OriginDiscovery.maxPeers, maxQueued: 1024))
     private lazy var discovery = OriginDiscovery(client: httpClient, hosts: hosts)
-    private var playEdges: [String: PlayEdge] = [:]
+    private var playEdges: [StreamKey: PlayEdge] = [:]
     /// Edge streams claimed from the master, waiting for its answer: the registry naming this
     /// worker (pull from the origin) or another one (a conflict: pull from there).
-    private var claims: [String: (source: LiveSource, request: UpstreamRequest)] = [:]
-    private var forwarders: [String: EdgeForwarder] = [:]
+    private var claims: [StreamKey: (source: LiveSource, request: UpstreamRequest)] = [:]
+    private var forwarders: [StreamKey: EdgeForwarder] = [:]
     private var tokenChecks: [String: RTMPClientSession] = [:]
     /// Which configured name an address came from (to look the name up again when it fails).
     private var addressNames: [UpstreamEndpoint: String] = [:]
@@ -50,7 +50,7 @@ final class ClusterService {
     var pullCount: Int { playEdges.count }
     /// Streams forwarded to an origin right now.
     var pushCount: Int { forwarders.count }
-    func playEdge(_ key: String) -> PlayEdge? { playEdges[key] }
+    func playEdge(_ key: StreamKey) -> PlayEdge? { playEdges[key] }
 
     // MARK: - Upstream endpoints
 
@@ -105,7 +105,7 @@ final class ClusterService {
 
     /// The master refused our claim of `key`: another worker pulls it. False when `key` was not
     /// one of our claims.
-    func claimRefused(_ key: String) -> Bool {
+    func claimRefused(_ key: StreamKey) -> Bool {
         guard claims[key] != nil else { return false }
         streamsChanged()
         return true
@@ -253,8 +253,8 @@ final class ClusterService {
     /// origin_cluster && source->inactive()`).
     func shouldDiscover(vhost: VhostConfig, app: String, stream: String) -> Bool {
         guard vhost.cluster.originCluster && !vhost.cluster.isEdge && !vhost.cluster.coworkers.isEmpty else { return false }
-        let key = "\(vhost.name)/\(app)/\(stream)"
-        if server.sources.find(vhost: vhost.name, app: app, stream: stream)?.isPublished == true { return false }
+        let key = StreamKey(vhost: vhost.name, app: app, stream: stream)
+        if server.sources.find(key)?.isPublished == true { return false }
         return server.siblings.owner(of: key) == nil
     }
 

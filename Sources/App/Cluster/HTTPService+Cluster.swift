@@ -18,7 +18,7 @@ extension HTTPService {
                 return .response(r)
             }
             return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
-                let source = self.server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: self.server.loop.now)
+                let source = self.server.sources.fetchOrCreate(StreamKey(vhost: vhost.name, app: app, stream: stream), now: self.server.loop.now)
                 Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
                 c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                                       hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)

@@ -101,7 +101,7 @@ extension RTMPConnection {
     /// edge is refused; losing the upstream ends the client. Returns true when it took over.
     func publishThroughEdge(vhost: VhostConfig) -> Bool {
         guard vhost.cluster.isEdge else { return false }
-        let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
+        let source = server.sources.fetchOrCreate(request.streamKey, now: server.loop.now)
         guard let f = server.cluster.edgePublish(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster),
                                                  vhost: vhost, cid: cid) else {
             Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)

@@ -109,7 +109,7 @@ public final class StreamIngester {
     public func start() throws(StartError) {
         guard state == .idle else { return }
         guard source.publish(cid: cid, now: loop.now, kind: .ingester) else {
-            throw .busy(stream: source.key, publisher: source.publisherCID ?? "-")
+            throw .busy(stream: source.key.description, publisher: source.publisherCID ?? "-")
         }
         setState(.connecting)
         nextAttempt()

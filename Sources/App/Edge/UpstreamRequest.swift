@@ -37,8 +37,8 @@ public struct UpstreamRequest: Equatable, Sendable {
     /// The `play`/`publish` name: the stream and the client's params.
     public var streamName: String { stream + param }
 
-    /// `vhost/app/stream` for logs.
-    public var key: String { "\(vhost)/\(app)/\(stream)" }
+    /// The upstream's stream (for logs).
+    public var key: StreamKey { StreamKey(vhost: vhost, app: app, stream: stream) }
 
     /// Drops `vhost=`/`domain=` items (the vhost is in the tcUrl); keeps the rest in order.
     static func withoutVhost(_ query: String) -> String {

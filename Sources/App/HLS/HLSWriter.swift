@@ -12,9 +12,7 @@ import System
 /// when the disk takes writes again, the first segment after the gap marked as a discontinuity.
 /// Each episode is logged when it starts and when it ends (see `HLSWriteFault`).
 final class HLSWriter: LiveConsumer {
-    let vhost: String
-    let app: String
-    let stream: String
+    let key: StreamKey
     private(set) var config: HLSConfig
     private let loop: EventLoop
     private let storage: HLSStorage
@@ -43,10 +41,8 @@ final class HLSWriter: LiveConsumer {
     /// A segment that never sees a keyframe is cut anyway past this many bytes.
     static let maxSegmentBytes = 64 * 1024 * 1024
 
-    init(vhost: String, app: String, stream: String, config: HLSConfig, loop: EventLoop, storage: HLSStorage = .disk) {
-        self.vhost = vhost
-        self.app = app
-        self.stream = stream
+    init(key: StreamKey, config: HLSConfig, loop: EventLoop, storage: HLSStorage = .disk) {
+        self.key = key
         self.config = config
         self.loop = loop
         self.storage = storage
@@ -91,7 +87,7 @@ final class HLSWriter: LiveConsumer {
     private func onVideo(_ m: MediaMessage) {
         guard let info = try? FLVVideoInfo.parse(m.payload) else { return }
         guard info.codecID == 7 else {
-            if !warnedCodec { Log.warn("hls: \(vhost)/\(app)/\(stream) video codec \(info.codecID) is not H.264, skipped") }
+            if !warnedCodec { Log.warn("hls: \(key) video codec \(info.codecID) is not H.264, skipped") }
             warnedCodec = true
             return
         }
@@ -162,7 +158,7 @@ final class HLSWriter: LiveConsumer {
         let duration = Double(max(0, segmentLastMs - start)) / 1000
         let seq = nextSequence
         let t = Clock.localTime(Clock.wallMs())
-        let tsRelative = HLSPathTemplate.render(template: config.tsFile, vhost: vhost, app: app, stream: stream, seq: seq,
+        let tsRelative = HLSPathTemplate.render(template: config.tsFile, vhost: key.vhost, app: key.app, stream: key.stream, seq: seq,
                                                 timestampMs: Clock.wallMs(), year: t.year, month: t.month, day: t.day,
                                                 hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond,
                                                 duration: duration)
@@ -188,7 +184,7 @@ final class HLSWriter: LiveConsumer {
         onSegment?(HLSWrittenSegment(path: tsPath, uri: uri, playlistPath: playlistPath ?? "", playlistURL: m3u8Relative,
                                      sequence: seq, durationMs: max(0, segmentLastMs - start)))
         if listed, let s = fault.succeeded(nowMs: loop.now) {
-            Log.trace("hls: \(vhost)/\(app)/\(stream) writes again after \(M3U8.formatSeconds(Double(s.durationMs) / 1000)) s: "
+            Log.trace("hls: \(key) writes again after \(M3U8.formatSeconds(Double(s.durationMs) / 1000)) s: "
                       + "failed writes=\(s.failures), missed segments=\(s.missedSegments)"
                       + (s.missedSegments > 0 ? ", the playlist marks the gap with a discontinuity" : ""))
         }
@@ -199,13 +195,13 @@ final class HLSWriter: LiveConsumer {
         writeErrors += 1
         onWriteError?()
         guard fault.failed(segmentMissed: segmentMissed, nowMs: loop.now) else { return }
-        Log.warn("hls: write \(path) failed: \(error); \(vhost)/\(app)/\(stream) "
+        Log.warn("hls: write \(path) failed: \(error); \(key) "
                  + (segmentMissed ? "drops its segments" : "keeps its old playlist")
                  + " until a write succeeds (further failures are counted, not logged)")
     }
 
     private var m3u8Relative: String {
-        HLSPathTemplate.render(template: config.m3u8File, vhost: vhost, app: app, stream: stream, seq: 0, timestampMs: 0,
+        HLSPathTemplate.render(template: config.m3u8File, vhost: key.vhost, app: key.app, stream: key.stream, seq: 0, timestampMs: 0,
                                year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0, duration: 0)
     }
 
@@ -230,7 +226,7 @@ final class HLSWriter: LiveConsumer {
     /// hls_dispose: the stream stayed unpublished; remove its playlist and segments.
     private func dispose() {
         disposeTimer = nil
-        Log.traceClient("hls: dispose", "hls: dispose \(vhost)/\(app)/\(stream): remove \(window.files.count) segments and \(playlistPath ?? "no playlist")")
+        Log.traceClient("hls: dispose", "hls: dispose \(key): remove \(window.files.count) segments and \(playlistPath ?? "no playlist")")
         for f in window.files { FileSystem.remove(f) }
         if let playlistPath { FileSystem.remove(playlistPath) }
         window = HLSWindow(windowSeconds: config.window)

@@ -57,7 +57,7 @@ final class HTTPConnection: ServerConnection {
             info.vhost = f.source.vhost
             info.app = f.source.app
             info.stream = f.source.stream
-            info.url = "/\(f.source.app)/\(f.source.stream)"
+            info.url = f.source.key.url
             info.type = "flv-play"
             info.streamID = f.source.id
             info.tcUrl = "http://\(lastRequest?.header("Host") ?? socket.peerIP)/\(f.source.app)"

@@ -60,8 +60,8 @@ final class HTTPService {
         guard req.method == "GET" || req.method == "HEAD" else { return .response(.text(405, "Method Not Allowed\n")) }
         if let outcome = clusterFLV(req, vhost: vhost, app: app, stream: stream, connection: c) { return outcome }
         // Published here, or on a sibling worker (then pulled from there for this player).
-        let key = "\(vhost.name)/\(app)/\(stream)"
-        let local = server.sources.find(vhost: vhost.name, app: app, stream: stream)
+        let key = StreamKey(vhost: vhost.name, app: app, stream: stream)
+        let local = server.sources.find(key)
         guard local?.isPublished == true || server.siblings.owner(of: key) != nil else {
             return .response(.text(404, "Stream Not Found\n"))
         }
@@ -71,7 +71,7 @@ final class HTTPService {
             return .response(r)
         }
         return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
-            let source = self.server.sources.fetchOrCreate(vhost: vhost.name, app: app, stream: stream, now: self.server.loop.now)
+            let source = self.server.sources.fetchOrCreate(key, now: self.server.loop.now)
             Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
             c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                                   hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)

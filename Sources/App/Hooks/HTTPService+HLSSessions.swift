@@ -41,7 +41,7 @@ extension HTTPService {
         let client = HookClient(clientID: id, ip: c.socket.peerIP, vhost: vhost.name, app: app, stream: stream,
                                 param: req.query.isEmpty ? "" : "?" + req.query, tcUrl: "http://\(host)/\(app)",
                                 pageUrl: req.header("Referer") ?? "",
-                                streamID: StableID.make("\(vhost.name)/\(app)/\(stream.dropLast(".m3u8".count))"))
+                                streamID: StableID.make(StreamKey(vhost: vhost.name, app: app, stream: String(stream.dropLast(".m3u8".count)))))
         if let why = vhost.security.refusal(.play, ip: c.socket.peerIP) {
             Log.warnRepeated("reject hls play", "hls: reject play \(vhost.name)\(req.path): security: \(why)", cid: c.cid)
             return .response(.text(403, "Forbidden\n"))

@@ -44,6 +44,6 @@ extension HTTPService {
                                connection c: HTTPConnection) -> HookClient {
         HookClient(clientID: c.cid, ip: c.socket.peerIP, vhost: vhost.name, app: app, stream: stream,
                    param: req.query.isEmpty ? "" : "?" + req.query, tcUrl: "rtmp://\(vhost.name)/\(app)",
-                   pageUrl: req.header("Referer") ?? "", streamID: StableID.make("\(vhost.name)/\(app)/\(stream)"))
+                   pageUrl: req.header("Referer") ?? "", streamID: StableID.make(StreamKey(vhost: vhost.name, app: app, stream: stream)))
     }
 }

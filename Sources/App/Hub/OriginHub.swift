@@ -38,14 +38,14 @@ final class OriginHub {
     private let identity: ServerIdentity
     /// Every stream published on the server (this worker's and its siblings'), for the
     /// transcode loop guard.
-    private let publishedKeys: () -> [String]
+    private let publishedKeys: () -> [StreamKey]
     private let resolver: () -> DNSResolver?
     /// Calls to forward backends.
     private let httpClient: () -> HTTPClientPool
-    private var duties: [String: Duties] = [:]
+    private var duties: [StreamKey: Duties] = [:]
 
     init(loop: EventLoop, config: ServerConfig, identity: ServerIdentity, environment: [String: String],
-         publishedKeys: @escaping () -> [String], resolver: @escaping () -> DNSResolver?,
+         publishedKeys: @escaping () -> [StreamKey], resolver: @escaping () -> DNSResolver?,
          httpClient: @escaping () -> HTTPClientPool) {
         self.loop = loop
         self.config = config
@@ -191,7 +191,7 @@ final class OriginHub {
     // MARK: - API
 
     /// The `forward`, `transcode` and `exec` members of a stream published here.
-    func streamMembers(_ key: String) -> [JSONMember] {
+    func streamMembers(_ key: StreamKey) -> [JSONMember] {
         guard let d = duties[key] else { return [] }
         return [
             JSONMember("forward", .array(d.forwarders.map(\.json))),

@@ -6,10 +6,10 @@ import System
 /// metadata, the sequence headers and the current GOP, so a player joining late starts at once
 /// with the last keyframe. Fan-out appends the shared message to each consumer.
 public final class LiveSource {
-    public let vhost: String
-    public let app: String
-    public let stream: String
-    public var key: String { "\(vhost)/\(app)/\(stream)" }
+    public let key: StreamKey
+    public var vhost: String { key.vhost }
+    public var app: String { key.app }
+    public var stream: String { key.stream }
     /// SRS's source id style: a stable id for the API.
     public let id: String
 
@@ -44,11 +44,9 @@ public final class LiveSource {
     var recvKbps = Kbps()
     var sendKbps = Kbps()
 
-    init(vhost: String, app: String, stream: String, now: Int64) {
-        self.vhost = vhost
-        self.app = app
-        self.stream = stream
-        self.id = StableID.make("\(vhost)/\(app)/\(stream)")
+    init(key: StreamKey, now: Int64) {
+        self.key = key
+        self.id = StableID.make(key)
         self.lastActiveMs = now
     }
 

@@ -1,9 +1,10 @@
+import Protocol
 import System
 
 /// Every live source of this worker, by `vhost/app/stream`. Sources with no publisher and no
 /// consumer are released after `idleTimeoutMs`, so stream churn does not leak memory.
 public final class SourceManager {
-    public private(set) var sources: [String: LiveSource] = [:]
+    public private(set) var sources: [StreamKey: LiveSource] = [:]
     public var idleTimeoutMs: Int64 = 3000
     /// The `play` settings of a vhost (nil: defaults). Every source gets its vhost's GOP cache
     /// settings when it is created, whoever feeds it (a client, an edge pull, a sibling's relay).
@@ -11,10 +12,9 @@ public final class SourceManager {
 
     public init() {}
 
-    public func fetchOrCreate(vhost: String, app: String, stream: String, now: Int64) -> LiveSource {
-        let key = "\(vhost)/\(app)/\(stream)"
+    public func fetchOrCreate(_ key: StreamKey, now: Int64) -> LiveSource {
         if let s = sources[key] { return s }
-        let s = LiveSource(vhost: vhost, app: app, stream: stream, now: now)
+        let s = LiveSource(key: key, now: now)
         apply(to: s)
         sources[key] = s
         return s
@@ -31,11 +31,7 @@ public final class SourceManager {
         s.gopCacheMaxFrames = play.gopCacheMaxFrames
     }
 
-    public func find(vhost: String, app: String, stream: String) -> LiveSource? {
-        sources["\(vhost)/\(app)/\(stream)"]
-    }
-
-    public func find(id: String) -> LiveSource? { sources.values.first { $0.id == id } }
+    public func find(_ key: StreamKey) -> LiveSource? { sources[key] }
 
     /// Releases idle sources; returns how many were released.
     @discardableResult

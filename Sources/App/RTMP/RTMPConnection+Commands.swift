@@ -67,7 +67,7 @@ extension RTMPConnection {
 
     /// Refuses a publish of a stream that already has a publisher, as SRS.
     func rejectBusyPublish() {
-        rtmp.rejectStream(code: "NetStream.Publish.BadName", description: "Stream \(request.streamURL) is already publishing.")
+        rtmp.rejectStream(code: "NetStream.Publish.BadName", description: "Stream \(request.streamKey.url) is already publishing.")
         writeOutput()
         closeAfterRefusal()
     }
@@ -83,7 +83,7 @@ extension RTMPConnection {
     func servePublish() {
         defer { accessStarted() }
         if let v = server.config.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
-        let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
+        let source = server.sources.fetchOrCreate(request.streamKey, now: server.loop.now)
         guard source.publish(cid: cid, now: server.loop.now) else {
             Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (publisher \(source.publisherCID ?? "-"))", cid: cid)
             rejectBusyPublish()
@@ -114,7 +114,7 @@ extension RTMPConnection {
         // keeps the two hops from adding their delays.
         if isInternal { play.mwMsgs = 0 }
         output = PlayerOutput(socket: socket, loop: server.loop, cid: cid, play: play)
-        let source = server.sources.fetchOrCreate(vhost: request.vhost, app: request.app, stream: request.stream, now: server.loop.now)
+        let source = server.sources.fetchOrCreate(request.streamKey, now: server.loop.now)
         rtmp.acceptPlay()
         writeOutput()
         // A sibling worker's relay pull is served as it is: no redirect, no pull of its own.

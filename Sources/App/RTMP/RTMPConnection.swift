@@ -63,7 +63,7 @@ public final class RTMPConnection: ServerConnection {
         info.tcUrl = request.tcUrl
         info.pageUrl = request.pageUrl
         info.swfUrl = request.swfUrl
-        info.url = request.stream.isEmpty ? "" : request.streamURL
+        info.url = request.stream.isEmpty ? "" : request.streamKey.url
         info.aliveMs = server.loop.now - createdMs
         info.sendBytes = socket.bytesWritten
         info.recvBytes = socket.bytesRead

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import Protocol
 import System
 
 /// The media core of a worker: listeners, connections, live sources, all on one event loop.
@@ -182,7 +183,7 @@ public final class Server {
     func vhostID(_ name: String) -> String { StableID.make(name) }
 
     /// HLS writers by stream key; a writer outlives its publish session until hls_dispose.
-    private var hlsWriters: [String: HLSWriter] = [:]
+    private var hlsWriters: [StreamKey: HLSWriter] = [:]
     /// Failed HLS writes (segments, playlists) on this worker, for the API and the exporter.
     public private(set) var hlsWriteErrorsTotal: UInt64 = 0
 
@@ -204,7 +205,7 @@ public final class Server {
             w = existing
             w.update(config: vhost.hls)
         } else {
-            w = HLSWriter(vhost: s.vhost, app: s.app, stream: s.stream, config: vhost.hls, loop: loop)
+            w = HLSWriter(key: s.key, config: vhost.hls, loop: loop)
             w.onDisposed = { [weak self] in self?.hlsWriters.removeValue(forKey: s.key) }
             w.onWriteError = { [weak self] in self?.hlsWriteErrorsTotal += 1 }
             hlsWriters[s.key] = w
@@ -223,7 +224,7 @@ public final class Server {
     }
 
     /// The HLS writer of a stream key, if any (reload).
-    func hlsWriter(_ key: String) -> HLSWriter? { hlsWriters[key] }
+    func hlsWriter(_ key: StreamKey) -> HLSWriter? { hlsWriters[key] }
 
     /// Writes out the segments in progress (quit).
     func flushHLS() { for w in hlsWriters.values { w.flush() } }

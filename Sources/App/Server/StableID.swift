@@ -1,3 +1,5 @@
+import Protocol
+
 /// Short ids derived from names (`vid-` + 7 base-36 characters of a 64-bit FNV-1a hash), so
 /// every worker process names the same vhost or stream the same way in the API.
 enum StableID {
@@ -15,4 +17,9 @@ enum StableID {
         }
         return out
     }
+}
+
+extension StableID {
+    /// A stream's id (`/api/v1/streams`, hook bodies).
+    static func make(_ key: StreamKey) -> String { make(key.description) }
 }

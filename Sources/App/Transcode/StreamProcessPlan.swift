@@ -34,7 +34,7 @@ public enum StreamProcessPlan {
         }
 
         /// `vhost/app/stream`.
-        public var key: String { "\(vhost)/\(app)/\(stream)" }
+        public var key: StreamKey { StreamKey(vhost: vhost, app: app, stream: stream) }
     }
 
     /// One child of a stream.
@@ -121,9 +121,10 @@ public enum StreamProcessPlan {
     /// so the outputs are computed from the config instead: an output names the candidate when
     /// it is an RTMP URL to this server (a loopback host and one of `ports`) whose vhost, app
     /// and stream are the candidate's.
-    public static func isTranscodeOutput(_ candidate: Stream, published: [String], config: ServerConfig, ports: Set<Int>) -> Bool {
+    public static func isTranscodeOutput(_ candidate: Stream, published: [StreamKey], config: ServerConfig, ports: Set<Int>) -> Bool {
         for key in published where key != candidate.key {
-            let parts = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            // As the rendering of the key: the last component is the stream, whatever its source.
+            let parts = key.description.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count >= 3, let v = config.vhost(parts[0]) else { continue }
             let source = Stream(vhost: parts[0], app: parts[1..<(parts.count - 1)].joined(separator: "/"),
                                 stream: parts[parts.count - 1], port: candidate.port)

@@ -14,13 +14,13 @@ public enum ControlMessage: Equatable, Sendable {
     /// worker → master: serving; `relay` is the unix socket siblings pull this worker's streams from.
     case ready(relay: String)
     /// worker → master: a client started publishing `key` (`vhost/app/stream`) here.
-    case publish(key: String)
+    case publish(key: StreamKey)
     /// worker → master: the publisher of `key` left.
-    case unpublish(key: String)
+    case unpublish(key: StreamKey)
     /// worker → master: reload the config (the raw API's `rpc=reload`, as SIGHUP).
     case reload
     /// master → worker: another worker published `key` first; refuse yours.
-    case conflict(key: String)
+    case conflict(key: StreamKey)
     /// worker → master: ask every worker (itself included) about `query` (an API request).
     case gather(id: Int, query: JSONValue)
     /// master → every worker: answer `query` from your own state.
@@ -44,11 +44,11 @@ public enum ControlMessage: Equatable, Sendable {
         case .ready(let relay):
             return ["t": "ready", "relay": .string(relay)]
         case .publish(let key):
-            return ["t": "publish", "key": .string(key)]
+            return ["t": "publish", "key": .string(key.description)]
         case .unpublish(let key):
-            return ["t": "unpublish", "key": .string(key)]
+            return ["t": "unpublish", "key": .string(key.description)]
         case .conflict(let key):
-            return ["t": "conflict", "key": .string(key)]
+            return ["t": "conflict", "key": .string(key.description)]
         case .reload:
             return ["t": "reload"]
         case .gather(let id, let query):
@@ -82,11 +82,11 @@ public enum ControlMessage: Equatable, Sendable {
         case "ready":
             return j["relay"]?.stringValue.map { .ready(relay: $0) }
         case "publish":
-            return j["key"]?.stringValue.map { .publish(key: $0) }
+            return j["key"]?.stringValue.flatMap(StreamKey.init(parsing:)).map { .publish(key: $0) }
         case "unpublish":
-            return j["key"]?.stringValue.map { .unpublish(key: $0) }
+            return j["key"]?.stringValue.flatMap(StreamKey.init(parsing:)).map { .unpublish(key: $0) }
         case "conflict":
-            return j["key"]?.stringValue.map { .conflict(key: $0) }
+            return j["key"]?.stringValue.flatMap(StreamKey.init(parsing:)).map { .conflict(key: $0) }
         case "reload":
             return .reload
         case "gather":
@@ -109,22 +109,22 @@ public enum ControlMessage: Equatable, Sendable {
 
 /// A stream published on some worker, and where siblings pull it from.
 public struct PublishedStream: Equatable, Sendable {
-    public var key: String
+    public var key: StreamKey
     /// The owning worker's pid.
     public var worker: Int32
     /// The owning worker's relay socket.
     public var relay: String
 
-    public init(key: String, worker: Int32, relay: String) {
+    public init(key: StreamKey, worker: Int32, relay: String) {
         self.key = key
         self.worker = worker
         self.relay = relay
     }
 
-    public var json: JSONValue { ["key": .string(key), "worker": .int(Int64(worker)), "relay": .string(relay)] }
+    public var json: JSONValue { ["key": .string(key.description), "worker": .int(Int64(worker)), "relay": .string(relay)] }
 
     public init?(json j: JSONValue) {
-        guard let key = j["key"]?.stringValue, let w = j["worker"]?.intValue, let relay = j["relay"]?.stringValue else { return nil }
+        guard let key = j["key"]?.stringValue.flatMap(StreamKey.init(parsing:)), let w = j["worker"]?.intValue, let relay = j["relay"]?.stringValue else { return nil }
         self.init(key: key, worker: Int32(truncatingIfNeeded: w), relay: relay)
     }
 }

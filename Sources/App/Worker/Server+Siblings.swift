@@ -19,7 +19,7 @@ extension Server {
 
     /// The master says another worker published `key` first: our publisher of it must go (or,
     /// for an edge stream we claimed, we take it from that worker).
-    func refusePublisher(key: String) {
+    func refusePublisher(key: StreamKey) {
         if cluster.claimRefused(key) { return }
         guard let s = sources.sources[key], let cid = s.publisherCID, let c = connection(cid) else { return }
         Log.warnRepeated("reject publish", "publish \(key) refused: already published on another worker", cid: cid)

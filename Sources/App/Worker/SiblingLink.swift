@@ -20,7 +20,7 @@ public final class SiblingLink {
     static let gatherTimeoutMs: Int64 = 2000
 
     /// Where `key` is published, if on a worker.
-    func owner(of key: String) -> PublishedStream? { streams.first { $0.key == key } }
+    func owner(of key: StreamKey) -> PublishedStream? { streams.first { $0.key == key } }
 
     /// This worker's pid, as `PublishedStream.worker` names it.
     let me = getpid()
@@ -28,8 +28,8 @@ public final class SiblingLink {
     /// Whether a master links this worker to siblings (not in a server run alone, as in tests).
     var linked: Bool { send != nil }
 
-    func published(_ key: String) { send?(.publish(key: key)) }
-    func unpublished(_ key: String) { send?(.unpublish(key: key)) }
+    func published(_ key: StreamKey) { send?(.publish(key: key)) }
+    func unpublished(_ key: StreamKey) { send?(.unpublish(key: key)) }
 
     /// Asks every worker (this one included) about `query`; `done` gets their answers. Without a
     /// master, or when it does not answer in time, only `local` answers.

@@ -1,3 +1,4 @@
+import Protocol
 import System
 
 /// Streams published on a sibling worker (or, on an edge, pulled by a sibling from an origin),
@@ -7,7 +8,7 @@ import System
 /// last player, or when the stream leaves its owner.
 final class SiblingRelays {
     unowned let server: Server
-    private var pulls: [String: (ingester: StreamIngester, owner: PublishedStream, edge: Bool)] = [:]
+    private var pulls: [StreamKey: (ingester: StreamIngester, owner: PublishedStream, edge: Bool)] = [:]
 
     init(server: Server) { self.server = server }
 
@@ -16,7 +17,7 @@ final class SiblingRelays {
     static let edgeRetryMs: Int64 = 100
 
     /// True when `key` is fed by a pull from a sibling (its API entry is not the publisher's).
-    func isRelayed(_ key: String) -> Bool { pulls[key] != nil }
+    func isRelayed(_ key: StreamKey) -> Bool { pulls[key] != nil }
 
     /// A player joined `source` here: when a sibling publishes the stream (or pulls it from an
     /// origin, on an edge), it is pulled from there. True when it is (or already was).
@@ -73,7 +74,7 @@ final class SiblingRelays {
         return true
     }
 
-    private func stop(_ key: String) {
+    private func stop(_ key: StreamKey) {
         guard let pull = pulls.removeValue(forKey: key) else { return }
         pull.ingester.source.onLastConsumerLeft = nil
         pull.ingester.stop()

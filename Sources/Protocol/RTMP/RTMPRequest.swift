@@ -52,10 +52,8 @@ public struct RTMPRequest: Equatable, Sendable {
         }
     }
 
-    /// `vhost/app/stream`, the key of a live source.
-    public var streamKey: String { "\(vhost)/\(app)/\(stream)" }
-    /// `/app/stream` as SRS's API shows it.
-    public var streamURL: String { "/\(app)/\(stream)" }
+    /// The live source this request names.
+    public var streamKey: StreamKey { StreamKey(vhost: vhost, app: app, stream: stream) }
 
     /// `host:port`, `[v6]:port` or `host` → (host, port).
     public static func splitHostPort(_ s: String, defaultPort: Int) -> (String, Int) {
