@@ -18,15 +18,30 @@ public enum FLVTagWriter {
             throw KernelError.invalid("FLV tag payload of \(payload.count) bytes exceeds 24 bits")
         }
         var w = ByteWriter(capacity: 15 + payload.count)
+        writeHeader(type: type, timestamp: timestamp, payloadSize: payload.count, into: &w)
+        w.append(payload)
+        writePreviousTagSize(payloadSize: payload.count, into: &w)
+        return w.bytes
+    }
+
+    /// The 11 bytes before the payload: type, 24-bit size, timestamp (low 24 bits, then the
+    /// high 8 bits), stream id 0. For writers that frame a payload they do not copy (the caller
+    /// checked `payloadSize <= maxPayloadSize`; larger sizes are truncated to 24 bits).
+    public static func writeHeader(type: UInt8, timestamp: UInt32, payloadSize: Int, into w: inout ByteWriter) {
         w.u8(type)
-        w.u24(UInt32(payload.count))
+        w.u24(UInt32(truncatingIfNeeded: payloadSize) & 0xFF_FFFF)
         w.u24(timestamp & 0xFF_FFFF)
         w.u8(UInt8(truncatingIfNeeded: timestamp >> 24))
         w.u24(0)
-        w.append(payload)
-        w.u32(UInt32(11 + payload.count))
-        return w.bytes
     }
+
+    /// The 4 bytes after the payload: PreviousTagSize = 11 + payload size.
+    public static func writePreviousTagSize(payloadSize: Int, into w: inout ByteWriter) {
+        w.u32(UInt32(truncatingIfNeeded: 11 + payloadSize))
+    }
+
+    /// Bytes of a whole tag with a payload of `payloadSize` bytes.
+    public static func tagSize(payloadSize: Int) -> Int { 11 + payloadSize + 4 }
 
     /// One tag from a whole array.
     public static func tag(type: UInt8, timestamp: UInt32, payload: [UInt8]) throws -> [UInt8] {

@@ -58,19 +58,15 @@ public final class MediaMessage {
     /// encoded once and shared by every HTTP-FLV player.
     public func flvChunk() -> SharedBytes {
         if let b = flvBytes { return b }
-        let tagSize = 11 + payload.count + 4
-        var w = ByteWriter(capacity: 24)
-        w.append(Array((String(tagSize, radix: 16) + "\r\n").utf8))
-        w.u8(type)
-        w.u24(UInt32(payload.count))
-        w.u24(timestamp & 0xFFFFFF)
-        w.u8(UInt8(truncatingIfNeeded: timestamp >> 24))
-        w.u24(0)
-        var trailer = ByteWriter(capacity: 6)
-        trailer.u32(UInt32(11 + payload.count))
-        trailer.u8(0x0D)
-        trailer.u8(0x0A)
-        let b = SharedBytes(concatenating: [w.bytes, payload, trailer.bytes])
+        // The payload is copied once, between the chunk's size line + tag header and the tag's
+        // PreviousTagSize + the chunk's CRLF. (An RTMP message's length is 24 bits: it fits a tag.)
+        var head = ByteWriter(capacity: 24)
+        head.append(Array((String(FLVTagWriter.tagSize(payloadSize: payload.count), radix: 16) + "\r\n").utf8))
+        FLVTagWriter.writeHeader(type: type, timestamp: timestamp, payloadSize: payload.count, into: &head)
+        var tail = ByteWriter(capacity: 6)
+        FLVTagWriter.writePreviousTagSize(payloadSize: payload.count, into: &tail)
+        tail.append([0x0D, 0x0A])
+        let b = SharedBytes(concatenating: [head.bytes, payload, tail.bytes])
         flvBytes = b
         return b
     }
