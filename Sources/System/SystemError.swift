@@ -16,6 +16,4 @@ public struct SystemError: Error, CustomStringConvertible, Equatable {
         let reason = String(cString: strerror(errno))
         return context.isEmpty ? "\(call): \(reason) (errno=\(errno))" : "\(call) \(context): \(reason) (errno=\(errno))"
     }
-
-    public var wouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
 }

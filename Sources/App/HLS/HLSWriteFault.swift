@@ -17,8 +17,6 @@ struct HLSWriteFault {
     private var failures = 0
     private var missedSegments = 0
 
-    var isActive: Bool { sinceMs != nil }
-
     /// Notes a failed write; true when it starts an episode (the caller logs it).
     mutating func failed(segmentMissed: Bool, nowMs: Int64) -> Bool {
         failures += 1

@@ -136,9 +136,6 @@ public final class LiveSource {
         gop.removeAll(keepingCapacity: true)
         gopBytes = 0
     }
-
-    /// Frames currently in the GOP cache (for tests and the API).
-    public var gopCount: Int { gop.count }
 }
 
 /// Who publishes a `LiveSource`.
