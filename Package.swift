@@ -24,11 +24,15 @@ let package = Package(
         .target(name: "System", dependencies: ["CSystem", "Kernel"]),
         // SRT sockets on the worker's event loop: listener, connections, options, stats.
         .target(name: "SRT", dependencies: ["CSRT", "CSRTSupport", "Kernel", "System"]),
-        // The media server: config, connections, live sources, HTTP-FLV, HLS, API.
-        .target(name: "App", dependencies: ["Kernel", "Protocol", "System"]),
-        // The master process: spawns and supervises workers.
-        .target(name: "Master", dependencies: ["App", "Protocol", "System"]),
-        .executableTarget(name: "srs", dependencies: ["App", "Master", "System"]),
+        // What the master and its workers share (as nginx's src/core): the config (parser, schema,
+        // typed settings, reload changes), the control protocol between them, listeners, version.
+        .target(name: "Core", dependencies: ["Kernel", "Protocol", "System"]),
+        // The worker: connections, live sources, HTTP-FLV, HLS, API, edge and origin cluster.
+        .target(name: "App", dependencies: ["Core", "Kernel", "Protocol", "System"]),
+        // The master process: spawns and supervises workers. Never imports App.
+        .target(name: "Master", dependencies: ["Core", "Protocol", "System"]),
+        // Picks the role: the master, or a worker the master started.
+        .executableTarget(name: "srs", dependencies: ["App", "Core", "Master", "System"]),
         .executableTarget(name: "srs-bench", dependencies: ["Kernel", "Protocol", "System"]),
         // The SRT layer alone on a loop: measurements (docs/srt.md) and the two-process test.
         .executableTarget(name: "srt-harness", dependencies: ["CSRT", "Kernel", "Protocol", "SRT", "System"]),
@@ -37,6 +41,7 @@ let package = Package(
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Kernel"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SRTTests", dependencies: ["CSRT", "SRT", "Kernel", "Protocol", "System"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Kernel", "Protocol"]),
     ],

@@ -1,4 +1,4 @@
-import App
+import Core
 import Glibc
 import System
 
@@ -101,7 +101,7 @@ extension Master {
             }
             w.channel.close()
             // Its clients are gone with it: the server has room for them again.
-            if let row = w.quotaRow, let table = connectionTable { ConnectionQuota.releaseRow(row, in: table) }
+            if let row = w.quotaRow, let table = connectionTable { ConnectionTable.releaseRow(row, in: table) }
             forgetStreams(of: w.pid)
             abandonGathers(of: w.pid)
             workerExited(w, exit)
@@ -120,8 +120,8 @@ extension Master {
             Log.trace("master: worker \(w.pid) quit (\(exit))")
             return
         }
-        if exit.code == WorkerExit.fatal {
-            Log.error("master: worker \(w.pid) exited with fatal code \(WorkerExit.fatal), not respawned")
+        if exit.code == WorkerProcess.fatalExitCode {
+            Log.error("master: worker \(w.pid) exited with fatal code \(WorkerProcess.fatalExitCode), not respawned")
             if workers.values.allSatisfy({ $0.retiring }) {
                 Log.error("master: no worker left, quit")
                 quitting = .fast

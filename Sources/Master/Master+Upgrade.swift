@@ -1,4 +1,4 @@
-import App
+import Core
 import Glibc
 import Protocol
 import System

@@ -1,4 +1,4 @@
-import App
+import Core
 import Glibc
 import Protocol
 import System
@@ -47,8 +47,6 @@ public final class Master {
     /// Every worker's client connections, in shared memory, so `max_connections` holds for the
     /// whole server (see `ConnectionQuota`); nil if it could not be created.
     var connectionTable: SharedCounters?
-    /// Rows enough for every worker of two generations and those still draining.
-    static let connectionTableRows = 1024
     var workers: [pid_t: Worker] = [:]
     var generation = 1
     /// Who publishes what: stream key → owner.
@@ -96,8 +94,7 @@ public final class Master {
         self.environment = environment
         executable = Spawn.executablePath()
         arguments = CommandLine.arguments
-        self.identity = identity ?? ServerIdentity(serverID: config.serverID ?? "vid-" + String(Log.newContextID().prefix(7)),
-                                                   serviceID: Log.newContextID(), pid: getpid())
+        self.identity = identity ?? .starting(config, pid: getpid())
     }
 
     /// How many workers the config asks for.
@@ -116,7 +113,7 @@ public final class Master {
         }
         if connectionTable == nil {
             do {
-                connectionTable = try SharedCounters.create(rows: Self.connectionTableRows, name: "swiftsrs-connections")
+                connectionTable = try SharedCounters.create(rows: ConnectionTable.rows, name: "swiftsrs-connections")
             } catch {
                 Log.error("master: no shared connection table (\(error)); each worker takes its share of max_connections")
             }
@@ -157,11 +154,11 @@ public final class Master {
     func spawnWorker(executable path: String? = nil) throws -> Worker {
         let (mine, theirs) = try MessageChannel.socketPair()
         var env = environment
-        env[WorkerRunner.environmentKey] = "\(generation)"
+        env[WorkerProcess.environmentKey] = "\(generation)"
         let pid: pid_t
         do {
             pid = try Spawn.process(path: path ?? executable, arguments: arguments, environment: env, channelFD: theirs,
-                                    blockedSignals: WorkerRunner.signals)
+                                    blockedSignals: WorkerProcess.signals)
         } catch {
             Glibc.close(mine)
             Glibc.close(theirs)
@@ -172,7 +169,7 @@ public final class Master {
         let specs = Array(listeners.keys)
         var fds = specs.compactMap { listeners[$0] }
         if let table = connectionTable, let tableFD = table.fd {
-            w.quotaRow = ConnectionQuota.claimRow(in: table, pid: pid, taken: Set(workers.values.compactMap(\.quotaRow)))
+            w.quotaRow = ConnectionTable.claimRow(in: table, pid: pid, taken: Set(workers.values.compactMap(\.quotaRow)))
             if w.quotaRow == nil { Log.warn("master: connection table full, worker \(pid) takes its share of max_connections") }
             if w.quotaRow != nil { fds.append(tableFD) }
         }

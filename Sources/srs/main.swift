@@ -1,4 +1,5 @@
 import App
+import Core
 import Glibc
 import Master
 import System
@@ -7,7 +8,7 @@ import System
 // the config, and run as the master.
 
 let environment = ProcessEnv.environment()
-if environment[WorkerRunner.environmentKey] != nil {
+if environment[WorkerProcess.environmentKey] != nil {
     Signals.blockHandled()
     exit(WorkerRunner.run(environment: environment))
 }

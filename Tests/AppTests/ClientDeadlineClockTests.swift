@@ -1,5 +1,6 @@
 import XCTest
 @testable import App
+import Core
 
 /// The request-head/body/keep-alive clock of HTTP connections and the handshake/command clock
 /// of RTMP connections, with time injected.

@@ -4,6 +4,7 @@ import Protocol
 import System
 import XCTest
 @testable import App
+import Core
 
 /// In-process: an origin and an edge `Server` on one loop, clients made of `RTMPClientSession`.
 final class ClusterServiceTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Protocol
 import XCTest
 @testable import App
+import Core
 
 final class ClustersAnswerTests: XCTestCase {
     /// SRS's exact shape and member order, plus our `http_port`.

@@ -3,6 +3,7 @@ import Kernel
 import Protocol
 import XCTest
 @testable import App
+import Core
 @testable import System
 
 /// A client that sends and never reads must not make a connection queue answers without bound:

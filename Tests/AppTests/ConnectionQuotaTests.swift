@@ -1,3 +1,4 @@
+import Core
 import XCTest
 import System
 @testable import App
@@ -5,13 +6,13 @@ import System
 /// Several workers' views of one table, in one process (the table is the same shared memory
 /// the master passes to its workers).
 final class ConnectionQuotaTests: XCTestCase {
-    typealias F = ConnectionQuota.Field
+    typealias F = ConnectionTable.Field
 
     func workers(_ n: Int, rows: Int = 8) throws -> (SharedCounters, [ConnectionQuota]) {
         let table = try SharedCounters.anonymous(rows: rows)
         var taken: Set<Int> = []
         let quotas = try (0..<n).map { i -> ConnectionQuota in
-            let row = try XCTUnwrap(ConnectionQuota.claimRow(in: table, pid: Int32(100 + i), taken: taken))
+            let row = try XCTUnwrap(ConnectionTable.claimRow(in: table, pid: Int32(100 + i), taken: taken))
             taken.insert(row)
             return try XCTUnwrap(ConnectionQuota(table: table, row: row))
         }
@@ -67,15 +68,15 @@ final class ConnectionQuotaTests: XCTestCase {
 
     func testADeadWorkersRowIsReleasedAndReused() throws {
         let (table, q) = try workers(2, rows: 2)
-        XCTAssertNil(ConnectionQuota.claimRow(in: table, pid: 300, taken: [q[0].row, q[1].row]), "the table is full")
+        XCTAssertNil(ConnectionTable.claimRow(in: table, pid: 300, taken: [q[0].row, q[1].row]), "the table is full")
         q[1].publish(connections: 7)
         q[1].publish(waiting: 3)
         XCTAssertEqual(q[0].total, 7)
         // The master reaps worker 1: its connections are gone with it.
-        ConnectionQuota.releaseRow(q[1].row, in: table)
+        ConnectionTable.releaseRow(q[1].row, in: table)
         XCTAssertEqual(q[0].total, 0)
         XCTAssertFalse(q[0].requestEviction())
-        let row = try XCTUnwrap(ConnectionQuota.claimRow(in: table, pid: 301, taken: [q[0].row]))
+        let row = try XCTUnwrap(ConnectionTable.claimRow(in: table, pid: 301, taken: [q[0].row]))
         XCTAssertEqual(row, q[1].row)
         XCTAssertEqual(table.load(row, F.owner), 301)
         XCTAssertNil(ConnectionQuota(table: table, row: 2), "a row outside the table")

@@ -3,6 +3,7 @@ import Kernel
 import Protocol
 import XCTest
 @testable import App
+import Core
 @testable import System
 
 final class HLSPathTemplateTests: XCTestCase {

@@ -4,6 +4,7 @@ import Protocol
 import System
 import XCTest
 @testable import App
+import Core
 #if canImport(Glibc)
 import Glibc
 #endif

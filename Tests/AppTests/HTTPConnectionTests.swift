@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import App
+import Core
 @testable import System
 
 /// Answers of one HTTP connection, in order, over a socketpair.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import App
+import Core
 import Protocol
 @testable import System
 

@@ -2,6 +2,7 @@ import XCTest
 import Kernel
 import Protocol
 @testable import App
+import Core
 @testable import System
 
 final class PlayerOutputTests: XCTestCase {

@@ -4,6 +4,7 @@ import Protocol
 import System
 import XCTest
 @testable import App
+import Core
 
 /// What a hostile or broken publisher sends goes through the chunk decoder, AMF0, the metadata
 /// rewrite, the codec parsers, the live source with its GOP cache, the RTMP and FLV encoders for

@@ -5,6 +5,7 @@ import Protocol
 import System
 import XCTest
 @testable import App
+import Core
 
 /// max_connections across workers, in one process: two `Server`s on one loop, each with its
 /// own listener, sharing one table as two workers share the master's. Clients are plain
@@ -154,7 +155,7 @@ final class ServerAdmissionTests: XCTestCase {
         let second = try connect(portA)
         XCTAssertTrue(run { a.clientCount == 2 && b.clientCount == 1 })
         // A publishes how many it could evict (every 100 ms).
-        XCTAssertTrue(run { table.load(0, ConnectionQuota.Field.waiting) == 2 })
+        XCTAssertTrue(run { table.load(0, ConnectionTable.Field.waiting) == 2 })
         // A client lands on B, which has nobody to evict: A evicts its longest waiting for it.
         let newcomer = try connect(portB)
         XCTAssertTrue(run { a.evictedTotal == 1 && self.isClosedByServer(first) })

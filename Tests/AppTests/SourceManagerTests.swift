@@ -2,6 +2,7 @@ import Protocol
 import System
 import XCTest
 @testable import App
+import Core
 
 /// Sources take their vhost's GOP cache settings whoever feeds them (a client publisher, an edge
 /// pull, a sibling worker's relay), and again after a reload.

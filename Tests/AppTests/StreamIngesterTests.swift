@@ -5,6 +5,7 @@ import Protocol
 import System
 import XCTest
 @testable import App
+import Core
 
 /// In-process: an origin `Server` on loopback (TCP and a unix socket), a publisher made of our
 /// `RTMPClientSession`, and a `StreamIngester` pulling the stream into another source.

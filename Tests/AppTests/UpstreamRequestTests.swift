@@ -1,6 +1,7 @@
 import Protocol
 import XCTest
 @testable import App
+import Core
 
 final class UpstreamRequestTests: XCTestCase {
     func testTcUrlPerEndpointAndStreamName() {

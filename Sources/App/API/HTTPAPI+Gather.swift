@@ -1,3 +1,4 @@
+import Core
 import Protocol
 import System
 

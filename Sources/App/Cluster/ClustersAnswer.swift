@@ -1,3 +1,4 @@
+import Core
 import Protocol
 
 /// Where an origin-cluster coworker says a stream is published.

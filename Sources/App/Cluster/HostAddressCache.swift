@@ -1,3 +1,4 @@
+import Core
 import System
 
 /// Host names of origins and coworkers, resolved to addresses. A name is looked up again when its

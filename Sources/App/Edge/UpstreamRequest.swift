@@ -1,3 +1,4 @@
+import Core
 import Protocol
 
 /// The stream an ingester asks its upstream for (or a forwarder publishes to it): what goes in

@@ -1,3 +1,5 @@
+import Core
+
 /// Where an HTTP connection is in its request cycle, since when, and whether that took too long:
 /// a request head must be complete `client_header_timeout` after its first byte (after the
 /// accept, for the first request), a body `client_body_timeout` after its head, and a

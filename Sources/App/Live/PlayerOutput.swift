@@ -1,3 +1,4 @@
+import Core
 import System
 
 /// How a player (RTMP or HTTP-FLV) writes its stream: every message is already encoded and

@@ -1,3 +1,4 @@
+
 /// Why an RTMP connection is not read for now. Several reasons may hold at once; reading resumes
 /// when none does.
 enum ReadPause: Hashable {

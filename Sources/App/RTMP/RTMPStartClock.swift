@@ -1,3 +1,5 @@
+import Core
+
 /// How far a new RTMP connection got towards publishing or playing, since when, and whether that
 /// took too long: the handshake must be done `rtmp_handshake_timeout` after the accept, and a
 /// publish or play accepted `rtmp_command_timeout` after the handshake (or after the client

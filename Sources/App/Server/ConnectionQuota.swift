@@ -1,7 +1,8 @@
+import Core
 import System
 
 /// `max_connections` for the whole server rather than per worker. The master shares a table of
-/// counters with its workers (`SharedCounters`); each worker owns one row, where it publishes
+/// counters with its workers (`ConnectionTable`); each worker owns one row, where it publishes
 /// its client connections and how many of them wait for their client (evictable), and where
 /// other workers ask it to evict some.
 ///
@@ -12,17 +13,7 @@ import System
 /// most `maxPendingRequests` per other worker, each for at most one period of its request timer
 /// (100 ms).
 public final class ConnectionQuota {
-    /// The counters of a row.
-    enum Field {
-        /// The worker's pid (0: free row), written by the master.
-        static let owner = 0
-        /// Its client connections (relay pulls of siblings excluded).
-        static let connections = 1
-        /// How many of them wait for their client (handshake, command phase, request head...).
-        static let waiting = 2
-        /// Evictions other workers asked of it and it has not served yet.
-        static let evictRequests = 3
-    }
+    typealias Field = ConnectionTable.Field
 
     /// Eviction requests one worker may have pending: bounds the admissions over the limit.
     static let maxPendingRequests: Int64 = 8
@@ -86,19 +77,5 @@ public final class ConnectionQuota {
         // Subtract what was read: requests arriving meanwhile stay for the next call.
         if asked > 0 { table.add(row, Field.evictRequests, -asked) }
         return Int(asked)
-    }
-
-    /// The master's side: a row for a new worker, or nil when all are taken.
-    public static func claimRow(in table: SharedCounters, pid: Int32, taken: Set<Int>) -> Int? {
-        guard let r = (0..<table.rows).first(where: { !taken.contains($0) }) else { return nil }
-        table.reset(r)
-        table.store(r, Field.owner, Int64(pid))
-        return r
-    }
-
-    /// The master's side: a worker is gone; its connections with it.
-    public static func releaseRow(_ r: Int, in table: SharedCounters) {
-        guard r >= 0 && r < table.rows else { return }
-        table.reset(r)
     }
 }

@@ -1,4 +1,5 @@
 import CSystem
+import Core
 import Glibc
 import Protocol
 import System
@@ -59,18 +60,16 @@ public final class Server {
     public init(config: ServerConfig, loop: EventLoop, identity: ServerIdentity? = nil) {
         self.config = config
         self.loop = loop
-        self.identity = identity ?? ServerIdentity(serverID: config.serverID ?? "vid-" + String(Log.newContextID().prefix(7)),
-                                                   serviceID: Log.newContextID(), pid: getpid())
+        self.identity = identity ?? .starting(config, pid: getpid())
         sources.playConfig = { [unowned self] vhost in self.config.vhost(vhost)?.play }
     }
 
     /// A listening socket and what it serves.
     public struct Listener {
-        public enum Kind: Equatable, Hashable, Sendable { case rtmp, http(api: Bool, files: Bool) }
         public var fd: Int32
         public var address: ListenAddress
-        public var kind: Kind
-        public init(fd: Int32, address: ListenAddress, kind: Kind) {
+        public var kind: ListenerSpec.Kind
+        public init(fd: Int32, address: ListenAddress, kind: ListenerSpec.Kind) {
             self.fd = fd
             self.address = address
             self.kind = kind

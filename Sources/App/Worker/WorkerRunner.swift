@@ -1,18 +1,12 @@
 import CSystem
+import Core
 import Glibc
 import System
 
-/// A worker process: started by the master with its channel on fd 3, it waits for its config and
+/// A worker process: started by the master with its channel on fd 3 (see `WorkerProcess`), it waits for its config and
 /// listeners, serves them on one event loop, reports its streams, and quits when told by signal
 /// (relayed by the master) or when the master is gone (the channel's EOF is its lifeline).
 public final class WorkerRunner {
-    /// The environment variable that makes `srs` a worker (set by the master).
-    public static let environmentKey = "SWIFTSRS_WORKER"
-    static let channelFD: Int32 = 3
-    /// The signals a worker reads from its signalfd; the master starts workers with them blocked
-    /// so one that arrives during start-up waits for the worker instead of killing it.
-    public static let signals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD]
-
     private let loop: EventLoop
     private let channel: MessageChannel
     private let environment: [String: String]
@@ -33,14 +27,14 @@ public final class WorkerRunner {
             exit(0)
         } catch {
             ProcessEnv.printError("srs worker: \(error)")
-            return WorkerExit.fatal
+            return WorkerProcess.fatalExitCode
         }
     }
 
     private init(environment: [String: String]) throws {
         self.environment = environment
         loop = try EventLoop()
-        channel = try MessageChannel(fd: Self.channelFD, loop: loop)
+        channel = try MessageChannel(fd: WorkerProcess.channelFD, loop: loop)
         channel.onMessage = { [unowned self] bytes in
             guard let m = ControlMessage.decode(bytes) else {
                 Log.warn("worker: unknown control message ignored")
@@ -53,7 +47,7 @@ public final class WorkerRunner {
             Log.warn("master is gone, gracefully quit")
             gracefulQuit()
         }
-        signals = try SignalSource(signals: Self.signals, loop: loop) { [unowned self] sig in
+        signals = try SignalSource(signals: WorkerProcess.signals, loop: loop) { [unowned self] sig in
             self.signal(sig)
         }
     }
@@ -89,9 +83,9 @@ public final class WorkerRunner {
             for fd in fds { Glibc.close(fd) }
             if let q = quota { Glibc.close(q.fd) }
             Log.error("worker: bad configure message (\(fds.count) fds for \(specs.count) listeners)")
-            exit(WorkerExit.fatal)
+            exit(WorkerProcess.fatalExitCode)
         }
-        guard let config = Self.parse(text, environment: environment) else { exit(WorkerExit.fatal) }
+        guard let config = Self.parse(text, environment: environment) else { exit(WorkerProcess.fatalExitCode) }
         do { try config.applyLog() } catch { ProcessEnv.printError("srs worker: cannot open log file: \(error)") }
         Log.cid = Log.newContextID()
         let server = Server(config: config, loop: loop, identity: identity)
@@ -118,7 +112,7 @@ public final class WorkerRunner {
             Log.trace("worker \(getpid()) ready, relay=\(relayName)")
         } catch {
             Log.error("worker: start failed: \(error)")
-            exit(WorkerExit.fatal)
+            exit(WorkerProcess.fatalExitCode)
         }
     }
 
@@ -189,9 +183,4 @@ public final class WorkerRunner {
         guard let server else { loop.stop(); return }
         server.startGracefulQuit(retire: retire) { [loop] in loop.stop() }
     }
-}
-
-/// Worker exit codes the master understands (nginx's convention: 2 = fatal, never respawned).
-public enum WorkerExit {
-    public static let fatal: Int32 = 2
 }

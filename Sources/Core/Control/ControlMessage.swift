@@ -106,39 +106,3 @@ public enum ControlMessage: Equatable, Sendable {
         }
     }
 }
-
-/// A stream published on some worker, and where siblings pull it from.
-public struct PublishedStream: Equatable, Sendable {
-    public var key: StreamKey
-    /// The owning worker's pid.
-    public var worker: Int32
-    /// The owning worker's relay socket.
-    public var relay: String
-
-    public init(key: StreamKey, worker: Int32, relay: String) {
-        self.key = key
-        self.worker = worker
-        self.relay = relay
-    }
-
-    public var json: JSONValue { ["key": .string(key.description), "worker": .int(Int64(worker)), "relay": .string(relay)] }
-
-    public init?(json j: JSONValue) {
-        guard let key = j["key"]?.stringValue.flatMap(StreamKey.init(parsing:)), let w = j["worker"]?.intValue, let relay = j["relay"]?.stringValue else { return nil }
-        self.init(key: key, worker: Int32(truncatingIfNeeded: w), relay: relay)
-    }
-}
-
-/// Who the server is in API answers: SRS's `server` (server_id), `service` (per start) and `pid`
-/// (the master's, which the pid file holds), the same in every worker.
-public struct ServerIdentity: Equatable, Sendable {
-    public var serverID: String
-    public var serviceID: String
-    public var pid: Int32
-
-    public init(serverID: String, serviceID: String, pid: Int32) {
-        self.serverID = serverID
-        self.serviceID = serviceID
-        self.pid = pid
-    }
-}

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import App
+@testable import Core
 import System
 
 final class ServerConfigTests: XCTestCase {

@@ -2,10 +2,14 @@ import Protocol
 
 /// A listening socket the master owns and hands to workers: what it serves and where.
 public struct ListenerSpec: Equatable, Hashable, Sendable {
-    public var address: ListenAddress
-    public var kind: Server.Listener.Kind
+    /// What a listener serves: RTMP, or HTTP with the API, the files (HTTP-FLV, HLS, static), or
+    /// both on one port (as SRS when their ports are equal).
+    public enum Kind: Equatable, Hashable, Sendable { case rtmp, http(api: Bool, files: Bool) }
 
-    public init(address: ListenAddress, kind: Server.Listener.Kind) {
+    public var address: ListenAddress
+    public var kind: Kind
+
+    public init(address: ListenAddress, kind: Kind) {
         self.address = address
         self.kind = kind
     }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import App
+@testable import Core
 
 final class ConfigParserTests: XCTestCase {
     func parse(_ text: String, files: [String: String] = [:]) throws -> [ConfigDirective] {

@@ -1,6 +1,6 @@
-import XCTest
-@testable import App
 import Protocol
+import XCTest
+@testable import Core
 
 final class HooksConfigTests: XCTestCase {
     func load(_ vhost: String, env: [String: String] = [:]) throws -> ConfigLoadResult {

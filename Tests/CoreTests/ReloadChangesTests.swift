@@ -1,5 +1,5 @@
 import XCTest
-@testable import App
+@testable import Core
 
 final class ReloadChangesTests: XCTestCase {
     func config(_ text: String) throws -> ServerConfig { try ConfigLoader.parse("listen 1935;\n" + text).config }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import App
+@testable import Core
 import Kernel
 
 /// conf/full.conf is the reference users read (as SRS's): it must load without a warning, set

@@ -1,6 +1,6 @@
 import XCTest
 import Protocol
-@testable import App
+@testable import Core
 
 final class ControlMessageTests: XCTestCase {
     func testEveryMessageRoundTrips() {
@@ -48,12 +48,5 @@ final class ControlMessageTests: XCTestCase {
         XCTAssertEqual(again.config, first.config)
         XCTAssertEqual(again.config.logLevel, .warn)
         XCTAssertEqual(again.config.vhost("x")?.hls.entryPrefix, "http://cdn/a b/")
-    }
-
-    func testStableIDsAreDerivedFromNames() {
-        XCTAssertEqual(StableID.make("__defaultVhost__/live/s"), StableID.make("__defaultVhost__/live/s"))
-        XCTAssertNotEqual(StableID.make("__defaultVhost__/live/s"), StableID.make("__defaultVhost__/live/t"))
-        XCTAssertTrue(StableID.make("x").hasPrefix("vid-"))
-        XCTAssertEqual(StableID.make("x").count, 11)
     }
 }
