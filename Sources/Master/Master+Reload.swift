@@ -50,7 +50,10 @@ extension Master {
             }
         }
         let old = config
-        do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
+        let changes = old.changes(to: new)
+        if changes.log {
+            do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
+        }
         config = new
         configText = ConfigDirective.render(loaded.directives)
         let specs = Array(bound.keys)
@@ -60,7 +63,9 @@ extension Master {
         for w in workers.values where !w.retiring { w.channel.send(message, fds: fds) }
         for (spec, fd) in listeners where bound[spec] == nil { Glibc.close(fd) }
         listeners = bound
-        for line in old.reloadChanges(to: new) + old.processReloadLines(to: new) { Log.trace(line) }
+        for line in changes.logLines { Log.trace(line) }
+        // Also when worker_processes did not change: a pool short of a worker that exited
+        // fatally is filled again.
         resizeWorkers()
         ingest.apply(new)
         Log.trace("reload config success.")

@@ -10,6 +10,7 @@ extension Server {
     /// disabled vhost are disconnected.
     func reload(_ new: ServerConfig, listeners passed: [Listener]) {
         let old = config
+        let changes = old.changes(to: new)
         config = new
         let wanted = Set(passed.map(\.spec))
         for spec in listening where !wanted.contains(spec) {
@@ -23,15 +24,15 @@ extension Server {
             }
             do { try open(l) } catch { Log.error("reload: listen at \(l.address) failed: \(error)") }
         }
-        do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
-        if new.workerProcesses != old.workerProcesses { Log.shareClientBudget(among: new.workerProcesses.resolved) }
+        if changes.log {
+            do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }
+        }
+        if changes.workerProcesses { Log.shareClientBudget(among: new.workerProcesses.resolved) }
         sources.applyPlayConfig()
         hub.reload(to: new)
         for s in Array(sources.sources.values) {
-            guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal else { continue }
-            let before = old.vhost(s.vhost)?.hls
-            let after = new.vhost(s.vhost)?.hls
-            guard before != after else { continue }
+            guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal,
+                  let (before, after) = changes.hls(ofVhost: s.vhost) else { continue }
             if let after, after.enabled {
                 if let w = hlsWriter(s.key), before?.enabled == true {
                     w.update(config: after)
@@ -44,7 +45,7 @@ extension Server {
         }
         for c in connectionsList where !c.isInternal {
             let info = c.clientInfo
-            guard !info.vhost.isEmpty, old.vhost(info.vhost) != nil, new.vhost(info.vhost) == nil else { continue }
+            guard !info.vhost.isEmpty, changes.stopsServing(vhost: info.vhost) else { continue }
             Log.trace("reload: vhost \(info.vhost) removed, disconnect client \(c.cid)")
             c.close()
         }

@@ -1,49 +1,45 @@
 extension ServerConfig {
-    /// SRS-style log lines for what a reload changed.
-    public func reloadChanges(to new: ServerConfig) -> [String] {
+    /// What replacing this config by `new` changes.
+    public func changes(to new: ServerConfig) -> ConfigChanges {
         let old = self
-        func onOff(_ b: Bool) -> String { b ? "on" : "off" }
-        var out: [String] = []
-        if old.listen != new.listen { out.append("reload listen success.") }
-        if old.maxConnections != new.maxConnections { out.append("reload max_connections success.") }
-        if old.httpAPI != new.httpAPI {
-            out.append(old.httpAPI.enabled != new.httpAPI.enabled
-                       ? "reload http_api \(onOff(old.httpAPI.enabled))=>\(onOff(new.httpAPI.enabled)) success."
-                       : "reload http_api success.")
-        }
-        if old.httpServer != new.httpServer {
-            out.append(old.httpServer.enabled != new.httpServer.enabled
-                       ? "reload http_server \(onOff(old.httpServer.enabled))=>\(onOff(new.httpServer.enabled)) success."
-                       : "reload http_server success.")
-        }
-        if old.logLevel != new.logLevel || old.logTank != new.logTank || old.logFile != new.logFile {
-            out.append("reload log success.")
-        }
-        if old.graceStartWaitMs != new.graceStartWaitMs || old.graceFinalWaitMs != new.graceFinalWaitMs
-            || old.graceMaxWaitMs != new.graceMaxWaitMs || old.forceGraceQuit != new.forceGraceQuit {
-            out.append("reload grace settings success.")
-        }
-        if old.workerProcesses != new.workerProcesses { out.append("reload worker_processes success.") }
-        if old.clientTimeouts != new.clientTimeouts { out.append("reload client timeouts success.") }
+        var c = ConfigChanges()
+        c.listen = old.listen != new.listen
+        c.maxConnections = old.maxConnections != new.maxConnections
+        if old.httpAPI != new.httpAPI { c.httpAPI = .init(from: old.httpAPI.enabled, to: new.httpAPI.enabled) }
+        if old.httpServer != new.httpServer { c.httpServer = .init(from: old.httpServer.enabled, to: new.httpServer.enabled) }
+        c.log = old.logLevel != new.logLevel || old.logTank != new.logTank || old.logFile != new.logFile
+        c.grace = old.graceStartWaitMs != new.graceStartWaitMs || old.graceFinalWaitMs != new.graceFinalWaitMs
+            || old.graceMaxWaitMs != new.graceMaxWaitMs || old.forceGraceQuit != new.forceGraceQuit
+        c.workerProcesses = old.workerProcesses != new.workerProcesses
+        c.clientTimeouts = old.clientTimeouts != new.clientTimeouts
         let oldNames = Set(old.vhosts.map(\.name))
         let newNames = Set(new.vhosts.map(\.name))
-        for v in new.vhosts where !oldNames.contains(v.name) { out.append("reload new vhost \(v.name) success.") }
-        for v in old.vhosts where !newNames.contains(v.name) { out.append("reload removed vhost \(v.name) success.") }
+        c.addedVhosts = new.vhosts.map(\.name).filter { !oldNames.contains($0) }
+        c.removedVhosts = old.vhosts.map(\.name).filter { !newNames.contains($0) }
         for v in new.vhosts {
             guard let o = old.vhosts.first(where: { $0.name == v.name }) else { continue }
-            if o.enabled != v.enabled { out.append("vhost \(v.name) reload enabled \(onOff(o.enabled))=>\(onOff(v.enabled)) success.") }
-            if o.hls != v.hls {
-                out.append(o.hls.enabled != v.hls.enabled
-                           ? "vhost \(v.name) reload hls \(onOff(o.hls.enabled))=>\(onOff(v.hls.enabled)) success."
-                           : "vhost \(v.name) reload hls success.")
-            }
-            if o.httpRemux != v.httpRemux { out.append("vhost \(v.name) reload http_remux success.") }
-            if o.play != v.play { out.append("vhost \(v.name) reload play success.") }
-            if o.publish != v.publish { out.append("vhost \(v.name) reload publish success.") }
-            if o.cluster != v.cluster { out.append("vhost \(v.name) reload cluster success.") }
+            var d = ConfigChanges.VhostChanges(name: v.name)
+            if o.enabled != v.enabled { d.enabled = .init(from: o.enabled, to: v.enabled) }
+            if o.hls != v.hls { d.hls = .init(from: o.hls.enabled, to: v.hls.enabled) }
+            d.httpRemux = o.httpRemux != v.httpRemux
+            d.play = o.play != v.play
+            d.publish = o.publish != v.publish
+            d.cluster = o.cluster != v.cluster
+            if d != ConfigChanges.VhostChanges(name: v.name) { c.vhosts.append(d) }
         }
-        return out
+        for name in oldNames.union(newNames) {
+            let s = ConfigChanges.Served(before: old.vhost(name), after: new.vhost(name))
+            if s.before != s.after { c.served[name] = s }
+        }
+        // A name neither config has is served by the default vhost, if enabled (as `vhost(_:)`).
+        let others = ConfigChanges.Served(before: old.defaultVhost, after: new.defaultVhost)
+        if others.before != others.after { c.servedOthers = others }
+        c.processLines = old.processReloadLines(to: new)
+        return c
     }
+
+    /// The vhost serving names that have none of their own.
+    private var defaultVhost: VhostConfig? { vhosts.first { $0.name == VhostConfig.defaultName && $0.enabled } }
 
     /// Why `new` cannot replace this config live, or nil. As SRS: a vhost cannot switch between
     /// origin and edge (`cluster { mode }`) by reload; that needs a restart.
