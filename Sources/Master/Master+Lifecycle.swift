@@ -78,7 +78,6 @@ extension Master {
     }
 
     func closeListeners() {
-        for fd in listeners.values { Glibc.close(fd) }
         listeners.removeAll()
     }
 

@@ -35,7 +35,8 @@ extension Master {
             Log.error("reload: \(why); keep the running config")
             return
         }
-        var bound: [ListenerSpec: Int32] = [:]
+        // New listeners close with `bound` if the reload goes no further.
+        var bound: [ListenerSpec: FileDescriptor] = [:]
         for spec in ListenerSpec.all(for: new) {
             if let fd = listeners[spec] {
                 bound[spec] = fd
@@ -45,7 +46,6 @@ extension Master {
                 bound[spec] = try bind(spec)
             } catch {
                 Log.error("reload: cannot listen at \(spec.address): \(error); keep the running config")
-                for (s, fd) in bound where listeners[s] == nil { Glibc.close(fd) }
                 return
             }
         }
@@ -61,7 +61,7 @@ extension Master {
         let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
         // A worker still starting gets it too: it comes after its first configuration.
         for w in workers.values where !w.retiring { w.channel.send(message, fds: fds) }
-        for (spec, fd) in listeners where bound[spec] == nil { Glibc.close(fd) }
+        // The listeners that went close here (or once the messages above are written).
         listeners = bound
         for line in changes.logLines { Log.trace(line) }
         // Also when worker_processes did not change: a pool short of a worker that exited

@@ -82,15 +82,18 @@ extension Master {
     /// the workers' channels open, so the master runs the new version too. On failure the
     /// running master goes on.
     func reexec() {
-        var keep: [Int32] = Array(listeners.values)
-        keep += workers.values.map(\.channel.fd)
-        if let fd = connectionTable?.fd { keep.append(fd) }
-        for fd in keep { Spawn.setInherited(fd, true) }
+        // These fds survive the exec: the new image adopts them from the state.
+        func inherit(_ on: Bool) {
+            for fd in listeners.values { fd.setInherited(on) }
+            for w in workers.values { w.channel.setInherited(on) }
+            connectionTable?.fd?.setInherited(on)
+        }
+        inherit(true)
         var env = environment
         env[MasterState.environmentKey] = state().encode()
         Log.trace("upgrade: master re-executes \(executable)")
         let err = Spawn.exec(path: executable, arguments: arguments, environment: env)
-        for fd in keep { Spawn.setInherited(fd, false) }
+        inherit(false)
         Log.error("upgrade: master re-exec failed (\(err)); the old master keeps running the new workers")
     }
 
@@ -99,10 +102,10 @@ extension Master {
         ["generation": .int(Int64(generation)), "config": .string(configText),
          "config_path": configPath.map { .string($0) } ?? .null,
          "server": .string(identity.serverID), "service": .string(identity.serviceID),
-         "listeners": .array(listeners.map { spec, fd in ["spec": spec.json, "fd": .int(Int64(fd))] }),
-         "connection_table": connectionTable?.fd.map { .int(Int64($0)) } ?? .null,
+         "listeners": .array(listeners.map { spec, fd in ["spec": spec.json, "fd": .int(Int64(fd.rawValue))] }),
+         "connection_table": connectionTable?.fd.map { .int(Int64($0.rawValue)) } ?? .null,
          "workers": .array(workers.values.map { w in
-             ["pid": .int(Int64(w.pid)), "fd": .int(Int64(w.channel.fd)), "generation": .int(Int64(w.generation)),
+             ["pid": .int(Int64(w.pid)), "fd": .int(Int64(w.channel.inheritedFD)), "generation": .int(Int64(w.generation)),
               "relay": w.relay.map { .string($0) } ?? .null, "retiring": .bool(w.retiring),
               "quota_row": w.quotaRow.map { .int(Int64($0)) } ?? .null]
          }),

@@ -42,8 +42,9 @@ public final class Master {
     let executable: String
     let arguments: [String]
     let identity: ServerIdentity
-    /// Listening sockets the master owns, by what they serve.
-    var listeners: [ListenerSpec: Int32] = [:]
+    /// Listening sockets the master owns, by what they serve. A listener dropped from here
+    /// closes once no queued message to a worker still carries it.
+    var listeners: [ListenerSpec: FileDescriptor] = [:]
     /// Every worker's client connections, in shared memory, so `max_connections` holds for the
     /// whole server (see `ConnectionQuota`); nil if it could not be created.
     var connectionTable: SharedCounters?
@@ -136,14 +137,14 @@ public final class Master {
         onListening?()
         onListening = nil
         loop.run()
-        for fd in listeners.values { Glibc.close(fd) }
+        listeners.removeAll()
         // What watches fds on the loop goes before the loop does.
         signals = nil
         configWatcher = nil
         workers.removeAll()
     }
 
-    func bind(_ spec: ListenerSpec) throws -> Int32 {
+    func bind(_ spec: ListenerSpec) throws -> FileDescriptor {
         let fd = try TCPListener.bind(host: spec.address.host, port: spec.address.port, reusePort: true)
         Log.trace("master listen at tcp://\(spec.address) (\(spec.kind)), fd=\(fd)")
         return fd
@@ -155,17 +156,11 @@ public final class Master {
         let (mine, theirs) = try MessageChannel.socketPair()
         var env = environment
         env[WorkerProcess.environmentKey] = "\(generation)"
-        let pid: pid_t
-        do {
-            pid = try Spawn.process(path: path ?? executable, arguments: arguments, environment: env, channelFD: theirs,
+        let pid = try Spawn.process(path: path ?? executable, arguments: arguments, environment: env, channel: theirs,
                                     blockedSignals: WorkerProcess.signals)
-        } catch {
-            Glibc.close(mine)
-            Glibc.close(theirs)
-            throw error
-        }
-        Glibc.close(theirs)
-        let w = try adopt(pid: pid, channelFD: mine, generation: generation)
+        // The worker has its copy of its end now.
+        theirs.close()
+        let w = try adopt(pid: pid, channel: mine, generation: generation)
         let specs = Array(listeners.keys)
         var fds = specs.compactMap { listeners[$0] }
         if let table = connectionTable, let tableFD = table.fd {
@@ -180,8 +175,8 @@ public final class Master {
     }
 
     /// Tracks a worker process and listens on its channel.
-    func adopt(pid: pid_t, channelFD: Int32, generation: Int) throws -> Worker {
-        let channel = try MessageChannel(fd: channelFD, loop: loop)
+    func adopt(pid: pid_t, channel fd: FileDescriptor, generation: Int) throws -> Worker {
+        let channel = try MessageChannel(fd: fd, loop: loop)
         let w = Worker(pid: pid, channel: channel, generation: generation, startedMs: loop.now)
         workers[pid] = w
         channel.onMessage = { [unowned self, weak w] bytes in

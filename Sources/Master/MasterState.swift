@@ -66,12 +66,14 @@ extension Master {
                       identity: ServerIdentity(serverID: s.serverID, serviceID: s.serviceID, pid: getpid()))
         generation = s.generation
         resumed = true
-        for (spec, fd) in s.listeners {
-            Spawn.setInherited(fd, false)
+        for (spec, raw) in s.listeners {
+            let fd = FileDescriptor(adopting: raw)
+            fd.setInherited(false)
             listeners[spec] = fd
         }
-        if let fd = s.connectionTable {
-            Spawn.setInherited(fd, false)
+        if let raw = s.connectionTable {
+            let fd = FileDescriptor(adopting: raw)
+            fd.setInherited(false)
             do {
                 connectionTable = try SharedCounters(mapping: fd, keepFD: true)
             } catch {
@@ -80,8 +82,9 @@ extension Master {
             }
         }
         for e in s.workers {
-            Spawn.setInherited(e.fd, false)
-            let w = try adopt(pid: e.pid, channelFD: e.fd, generation: e.generation)
+            let fd = FileDescriptor(adopting: e.fd)
+            fd.setInherited(false)
+            let w = try adopt(pid: e.pid, channel: fd, generation: e.generation)
             w.relay = e.relay
             w.retiring = e.retiring
             // Rows only mean something in the table they were taken from.

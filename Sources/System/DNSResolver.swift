@@ -35,8 +35,9 @@ public final class DNSResolver {
     }
 
     private let loop: EventLoop
-    private let readFD: Int32
-    private let writeFD: Int32
+    /// The result pipe: lookup threads write to `writeEnd`, the loop reads `readEnd`.
+    private let readEnd: FileDescriptor
+    private let writeEnd: FileDescriptor
     private var lookups: [String: Lookup] = [:]
     private var hostByToken: [UInt64: String] = [:]
     private var nextToken: UInt64 = 1
@@ -49,15 +50,9 @@ public final class DNSResolver {
         self.loop = loop
         var fds: [Int32] = [-1, -1]
         if csys_dns_pipe(&fds) != 0 { throw SystemError("pipe2", context: "dns resolver") }
-        readFD = fds[0]
-        writeFD = fds[1]
-        do {
-            try loop.register(fd: readFD, events: UInt32(EPOLLIN.rawValue)) { [weak self] _ in self?.drain() }
-        } catch {
-            Glibc.close(readFD)
-            Glibc.close(writeFD)
-            throw error
-        }
+        readEnd = FileDescriptor(adopting: fds[0])
+        writeEnd = FileDescriptor(adopting: fds[1])
+        try loop.register(fd: readEnd.rawValue, events: UInt32(EPOLLIN.rawValue)) { [weak self] _ in self?.drain() }
     }
 
     deinit { close() }
@@ -94,7 +89,7 @@ public final class DNSResolver {
         }
         let token = nextToken
         nextToken &+= 1
-        let rc = csys_dns_start(host, writeFD, token)
+        let rc = csys_dns_start(host, writeEnd.rawValue, token)
         guard rc == 0 else {
             let reason = String(cString: strerror(rc))
             loop.runSoon { done(.failure(DNSError(host: host, reason: "cannot start a lookup thread: \(reason)"))) }
@@ -110,9 +105,9 @@ public final class DNSResolver {
     public func close() {
         guard !closed else { return }
         closed = true
-        loop.unregister(fd: readFD)
-        Glibc.close(readFD)
-        Glibc.close(writeFD)
+        loop.unregister(fd: readEnd.rawValue)
+        readEnd.close()
+        writeEnd.close()
         let pending = lookups
         lookups.removeAll()
         hostByToken.removeAll()
@@ -132,7 +127,7 @@ public final class DNSResolver {
     }
 
     private func drain() {
-        while !closed, let r = csys_dns_read(readFD) {
+        while !closed, let r = csys_dns_read(readEnd.rawValue) {
             let token = r.pointee.token
             let error = r.pointee.error
             var addrs: [String] = []

@@ -13,19 +13,22 @@ public enum Daemon {
     public static func daemonize() throws -> Readiness {
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) != 0 { throw SystemError("pipe") }
-        for fd in fds { Spawn.setInherited(fd, false) }
+        let readEnd = FileDescriptor(adopting: fds[0])
+        let writeEnd = FileDescriptor(adopting: fds[1])
+        readEnd.setInherited(false)
+        writeEnd.setInherited(false)
         let pid = fork()
         if pid < 0 { throw SystemError("fork") }
         if pid > 0 {
-            close(fds[1])
+            writeEnd.close()
             var status: Int32 = 0
             waitpid(pid, &status, 0)
             var byte: UInt8 = 0
             var n: Int
-            repeat { n = read(fds[0], &byte, 1) } while n < 0 && errno == EINTR
+            repeat { n = read(readEnd.rawValue, &byte, 1) } while n < 0 && errno == EINTR
             exit(n == 1 ? 0 : 1)
         }
-        close(fds[0])
+        readEnd.close()
         if setsid() < 0 { throw SystemError("setsid") }
         let pid2 = fork()
         if pid2 < 0 { throw SystemError("fork") }
@@ -37,27 +40,22 @@ public enum Daemon {
             dup2(null, 2)
             if null > 2 { close(null) }
         }
-        return Readiness(fd: fds[1])
+        return Readiness(fd: writeEnd)
     }
 
-    /// The daemon's side of the readiness pipe.
+    /// The daemon's side of the readiness pipe. Never reported ready, it closes with this object
+    /// (or the process): the launcher sees EOF and exits 1.
     public final class Readiness {
-        private var fd: Int32
+        private let fd: FileDescriptor
 
-        init(fd: Int32) { self.fd = fd }
+        init(fd: FileDescriptor) { self.fd = fd }
 
         /// Tells the waiting launcher that the daemon serves (it exits 0).
         public func ready() {
-            guard fd >= 0 else { return }
+            guard fd.isOpen else { return }
             var byte: UInt8 = 1
-            _ = write(fd, &byte, 1)
-            close(fd)
-            fd = -1
-        }
-
-        deinit {
-            // Never reported ready: the launcher sees EOF and exits 1.
-            if fd >= 0 { close(fd) }
+            _ = write(fd.rawValue, &byte, 1)
+            fd.close()
         }
     }
 }

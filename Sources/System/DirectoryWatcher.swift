@@ -9,7 +9,7 @@ public final class DirectoryWatcher {
     public static let mask = UInt32(IN_MODIFY) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)
         | UInt32(IN_DELETE) | UInt32(IN_ATTRIB)
 
-    private let fd: Int32
+    private let descriptor: FileDescriptor
     private let wd: Int32
     private let loop: EventLoop
     public let path: String
@@ -18,15 +18,12 @@ public final class DirectoryWatcher {
     public init(directory: String, loop: EventLoop, onEvent: @escaping (String, UInt32, Int32) -> Void) throws {
         self.path = directory
         self.loop = loop
-        fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         if fd < 0 { throw SystemError("inotify_init1") }
+        descriptor = FileDescriptor(adopting: fd)
         wd = inotify_add_watch(fd, directory, Self.mask)
-        if wd < 0 {
-            let e = SystemError("inotify_add_watch", context: directory)
-            close(fd)
-            throw e
-        }
-        try loop.register(fd: fd, events: EventLoop.readable) { [fd] _ in
+        if wd < 0 { throw SystemError("inotify_add_watch", context: directory) }
+        try loop.register(fd: fd, events: EventLoop.readable) { _ in
             var buf = [UInt8](repeating: 0, count: 8192)
             while true {
                 let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -36,10 +33,7 @@ public final class DirectoryWatcher {
         }
     }
 
-    deinit {
-        loop.unregister(fd: fd)
-        close(fd)
-    }
+    deinit { loop.unregister(fd: descriptor.rawValue) }
 
     /// Splits a read of `struct inotify_event`s (wd, mask, cookie, len, name padded with NULs).
     static func parse(_ bytes: ArraySlice<UInt8>) -> [(wd: Int32, mask: UInt32, name: String)] {

@@ -4,14 +4,15 @@ import Glibc
 /// An eventfd (CLOEXEC, non-blocking): a counter another thread bumps to wake the loop. The
 /// loop watches `fd` for reading and calls `drain()` before looking at what it was told.
 public final class EventFD {
-    public let fd: Int32
+    private let descriptor: FileDescriptor
+    /// The fd to watch (owned here).
+    public var fd: Int32 { descriptor.rawValue }
 
     public init() throws {
-        fd = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+        let fd = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
         if fd < 0 { throw SystemError("eventfd") }
+        descriptor = FileDescriptor(adopting: fd)
     }
-
-    deinit { Glibc.close(fd) }
 
     /// Adds one to the counter (from any thread).
     public func signal() {

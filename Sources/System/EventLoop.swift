@@ -19,7 +19,8 @@ public final class EventLoop {
         var handler: Handler
     }
 
-    private let epfd: Int32
+    private let epoll: FileDescriptor
+    private var epfd: Int32 { epoll.rawValue }
     private var registrations: [Int32: Registration] = [:]
     private var nextRegistrationID: UInt32 = 1
     private var timers = TimerQueue()
@@ -33,11 +34,10 @@ public final class EventLoop {
     public private(set) var now: Int64 = Clock.monotonicMs()
 
     public init() throws {
-        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
-        if epfd < 0 { throw SystemError("epoll_create1") }
+        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        if fd < 0 { throw SystemError("epoll_create1") }
+        epoll = FileDescriptor(adopting: fd)
     }
-
-    deinit { close(epfd) }
 
     /// Watches `fd` for `events`; the handler runs on this loop with the events that fired.
     public func register(fd: Int32, events: UInt32, handler: @escaping Handler) throws {

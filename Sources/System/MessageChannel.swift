@@ -2,14 +2,16 @@ import CSystem
 import Glibc
 
 /// A message pipe between the master and a worker over a unix stream socket: each message is a
-/// 4-byte big-endian length and its bytes; file descriptors (listeners) ride along with SCM_RIGHTS.
+/// 4-byte big-endian length and its bytes; file descriptors (listeners) ride along with SCM_RIGHTS:
+/// a queued message keeps the ones it carries open until it is written.
 /// Writes are queued and never block the loop. EOF means the other process is gone (a worker's
 /// lifeline to its master).
 public final class MessageChannel {
     /// Messages larger than this are refused (a corrupt length must not allocate gigabytes).
     public static let maxMessageBytes = 64 * 1024 * 1024
 
-    public let fd: Int32
+    private let descriptor: FileDescriptor
+    private var fd: Int32 { descriptor.rawValue }
     private let loop: EventLoop
     /// A complete message. Descriptors it announces are taken with `takeFDs` (the receiver owns them).
     public var onMessage: ((_ bytes: [UInt8]) -> Void)?
@@ -17,24 +19,31 @@ public final class MessageChannel {
     public var onClose: (() -> Void)?
 
     private var input: [UInt8] = []
-    private var receivedFDs: [Int32] = []
-    private var output: [(bytes: [UInt8], fds: [Int32])] = []
+    private var receivedFDs: [FileDescriptor] = []
+    private var output: [(bytes: [UInt8], fds: [FileDescriptor])] = []
     private var outputOffset = 0
     private var wantWrite = false
     public private(set) var closed = false
 
-    /// Takes ownership of a connected, non-blocking unix socket and starts reading.
-    public init(fd: Int32, loop: EventLoop) throws {
-        self.fd = fd
+    /// Takes ownership of a connected unix socket, makes it non-blocking and starts reading.
+    public init(fd: FileDescriptor, loop: EventLoop) throws {
+        self.descriptor = fd
         self.loop = loop
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        try loop.register(fd: fd, events: EventLoop.readable) { [weak self] ev in self?.handle(ev) }
+        _ = fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) | O_NONBLOCK)
+        try loop.register(fd: fd.rawValue, events: EventLoop.readable) { [weak self] ev in self?.handle(ev) }
     }
 
-    deinit { if !closed { loop.unregister(fd: fd); Glibc.close(fd) } }
+    deinit { if !closed { loop.unregister(fd: fd) } }
 
-    /// Queues a message; `fds` are sent with it (the caller keeps its own copies).
-    public func send(_ bytes: [UInt8], fds: [Int32] = []) {
+    /// Whether the channel survives an exec (the master's re-exec keeps its workers' channels).
+    public func setInherited(_ inherited: Bool) { descriptor.setInherited(inherited) }
+
+    /// The fd number, for a process image that inherits it (`setInherited`).
+    public var inheritedFD: Int32 { descriptor.rawValue }
+
+    /// Queues a message; `fds` are sent with it (the peer gets its own copies; ours stay open at
+    /// least until the message is written).
+    public func send(_ bytes: [UInt8], fds: [FileDescriptor] = []) {
         guard !closed else { return }
         let n = UInt32(bytes.count)
         let framed = [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
@@ -44,8 +53,9 @@ public final class MessageChannel {
     }
 
     /// Pairs descriptors that arrived before or with a message to it: the sender attaches them to
-    /// the first byte of the message, so they are always here by the time its bytes are.
-    public func takeFDs(_ count: Int) -> [Int32] {
+    /// the first byte of the message, so they are always here by the time its bytes are. The
+    /// caller owns them.
+    public func takeFDs(_ count: Int) -> [FileDescriptor] {
         let n = min(count, receivedFDs.count)
         let out = Array(receivedFDs.prefix(n))
         receivedFDs.removeFirst(n)
@@ -56,8 +66,8 @@ public final class MessageChannel {
         guard !closed else { return }
         closed = true
         loop.unregister(fd: fd)
-        Glibc.close(fd)
-        for f in receivedFDs { Glibc.close(f) }
+        descriptor.close()
+        for f in receivedFDs { f.close() }
         receivedFDs = []
         output = []
         let cb = onClose
@@ -82,7 +92,7 @@ public final class MessageChannel {
                     csys_recv_with_fds(fd, b.baseAddress, b.count, f.baseAddress, Int32(f.count), &nfds)
                 }
             }
-            if nfds > 0 { receivedFDs += fds[0..<Int(nfds)] }
+            if nfds > 0 { receivedFDs += fds[0..<Int(nfds)].map(FileDescriptor.init(adopting:)) }
             if n > 0 {
                 input += buf[0..<n]
                 deliver()
@@ -111,7 +121,7 @@ public final class MessageChannel {
 
     private func flush() {
         while !closed, let first = output.first {
-            let fds = outputOffset == 0 ? first.fds : []
+            let fds = outputOffset == 0 ? first.fds.map(\.rawValue) : []
             let n = first.bytes.withUnsafeBytes { b in
                 fds.withUnsafeBufferPointer { f in
                     csys_send_with_fds(fd, b.baseAddress! + outputOffset, b.count - outputOffset, f.baseAddress, Int32(f.count))
@@ -140,9 +150,9 @@ public final class MessageChannel {
 
 extension MessageChannel {
     /// A connected pair of channel sockets (master end, worker end), CLOEXEC and non-blocking.
-    public static func socketPair() throws -> (Int32, Int32) {
+    public static func socketPair() throws -> (FileDescriptor, FileDescriptor) {
         var fds: [Int32] = [-1, -1]
         if csys_socketpair(&fds) != 0 { throw SystemError("socketpair") }
-        return (fds[0], fds[1])
+        return (FileDescriptor(adopting: fds[0]), FileDescriptor(adopting: fds[1]))
     }
 }

@@ -4,7 +4,9 @@ import Glibc
 /// file refuses to start (SRS: "srs is already running!").
 public final class PIDFile {
     public let path: String
-    private let fd: Int32
+    /// Open (and locked) until `remove`.
+    private let descriptor: FileDescriptor
+    private var fd: Int32 { descriptor.rawValue }
 
     public enum Failure: Error, CustomStringConvertible {
         case alreadyRunning(path: String, pid: String)
@@ -21,14 +23,14 @@ public final class PIDFile {
     public init(path: String) throws {
         self.path = path
         do { try FileSystem.makeDirectories(FileSystem.dirname(path)) } catch let e as SystemError { throw Failure.system(e) }
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 { throw Failure.system(SystemError("open", context: path)) }
+        let raw = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if raw < 0 { throw Failure.system(SystemError("open", context: path)) }
+        descriptor = FileDescriptor(adopting: raw)
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)
-        if fcntl(fd, F_SETLK, &lock) != 0 {
+        if fcntl(raw, F_SETLK, &lock) != 0 {
             let other = (try? FileSystem.readText(path))?.split(separator: "\n").first.map(String.init) ?? "?"
-            Glibc.close(fd)
             throw Failure.alreadyRunning(path: path, pid: other)
         }
         try write(pid: getpid())
@@ -45,6 +47,6 @@ public final class PIDFile {
     /// Removes the file (on exit).
     public func remove() {
         unlink(path)
-        Glibc.close(fd)
+        descriptor.close()
     }
 }

@@ -15,22 +15,20 @@ public final class SharedCounters {
     static let magic: Int64 = 0x5352_5343_4E54_3031
 
     public let rows: Int
-    /// The memfd, when this process keeps one (the master); nil for an anonymous table or a
-    /// worker that closed its copy after mapping.
-    public private(set) var fd: Int32?
+    /// The memfd, when this process keeps one (the master, which passes it to its workers and
+    /// across its re-exec); nil for an anonymous table or a worker that closed its copy after
+    /// mapping.
+    public let fd: FileDescriptor?
     private let base: UnsafeMutablePointer<Int64>
     private let bytes: Int
 
     /// A new zeroed table in a memfd (the master's).
     public static func create(rows: Int, name: String) throws -> SharedCounters {
         let bytes = (rows + 1) * rowBytes
-        let fd = csys_memfd(name, bytes)
-        if fd < 0 { throw SystemError("memfd_create", context: name) }
-        guard let p = csys_map_shared(fd, bytes) else {
-            let e = SystemError("mmap", context: name)
-            Glibc.close(fd)
-            throw e
-        }
+        let raw = csys_memfd(name, bytes)
+        if raw < 0 { throw SystemError("memfd_create", context: name) }
+        let fd = FileDescriptor(adopting: raw)
+        guard let p = csys_map_shared(raw, bytes) else { throw SystemError("mmap", context: name) }
         let t = SharedCounters(base: p, rows: rows, bytes: bytes, fd: fd)
         csys_atomic_store(t.base + 1, Int64(rows))
         csys_atomic_store(t.base, magic)
@@ -47,22 +45,23 @@ public final class SharedCounters {
         return t
     }
 
-    /// Maps a table another process created. Takes ownership of `fd`: kept when `keepFD`
-    /// (the master after a re-exec), else closed once mapped (the mapping stays).
-    public init(mapping fd: Int32, keepFD: Bool) throws {
-        let size = csys_fd_size(fd)
+    /// Maps a table another process created. Takes `fd`: kept when `keepFD` (the master after a
+    /// re-exec), else closed once mapped (the mapping stays).
+    public init(mapping fd: FileDescriptor, keepFD: Bool) throws {
+        let size = csys_fd_size(fd.rawValue)
         guard size >= Int64(2 * Self.rowBytes), size % Int64(Self.rowBytes) == 0,
-              let p = csys_map_shared(fd, Int(size)) else {
+              let p = csys_map_shared(fd.rawValue, Int(size)) else {
             let e = SystemError(size < 0 ? "fstat" : "mmap", context: "shared counters fd=\(fd), size=\(size)")
-            Glibc.close(fd)
+            fd.close()
             throw e
         }
         let base = p.bindMemory(to: Int64.self, capacity: Int(size) / 8)
         let rows = Int(size) / Self.rowBytes - 1
         guard csys_atomic_load(base) == Self.magic, csys_atomic_load(base + 1) == Int64(rows) else {
             _ = csys_unmap(p, Int(size))
-            Glibc.close(fd)
-            throw SystemError("mmap", errno: EINVAL, context: "fd=\(fd) is not a shared counter table")
+            let e = SystemError("mmap", errno: EINVAL, context: "fd=\(fd) is not a shared counter table")
+            fd.close()
+            throw e
         }
         self.base = base
         self.rows = rows
@@ -70,12 +69,12 @@ public final class SharedCounters {
         if keepFD {
             self.fd = fd
         } else {
-            Glibc.close(fd)
+            fd.close()
             self.fd = nil
         }
     }
 
-    private init(base: UnsafeMutableRawPointer, rows: Int, bytes: Int, fd: Int32?) {
+    private init(base: UnsafeMutableRawPointer, rows: Int, bytes: Int, fd: FileDescriptor?) {
         self.base = base.bindMemory(to: Int64.self, capacity: bytes / 8)
         self.rows = rows
         self.bytes = bytes
@@ -84,7 +83,6 @@ public final class SharedCounters {
 
     deinit {
         _ = csys_unmap(UnsafeMutableRawPointer(base), bytes)
-        if let fd { Glibc.close(fd) }
     }
 
     private func word(_ row: Int, _ field: Int) -> UnsafeMutablePointer<Int64> {

@@ -10,7 +10,8 @@ public final class SocketConnector {
     public typealias Completion = (Result<StreamSocket, SystemError>) -> Void
 
     private let loop: EventLoop
-    private var fd: Int32 = -1
+    /// The socket while the attempt is pending (then the connected `StreamSocket` owns it).
+    private var pending: FileDescriptor?
     private var timer: TimerID?
     private var completion: Completion?
     private let label: String
@@ -54,16 +55,16 @@ public final class SocketConnector {
         cleanup()
     }
 
-    private func begin(fd: Int32, timeoutMs: Int64) {
+    private func begin(fd raw: Int32, timeoutMs: Int64) {
         keepAlive = self
-        guard fd >= 0 else {
+        guard raw >= 0 else {
             let e = SystemError("connect", context: label)
             loop.runSoon { [self] in finish(.failure(e)) }
             return
         }
-        self.fd = fd
+        pending = FileDescriptor(adopting: raw)
         do {
-            try loop.register(fd: fd, events: EventLoop.writable) { [weak self] _ in self?.ready() }
+            try loop.register(fd: raw, events: EventLoop.writable) { [weak self] _ in self?.ready() }
         } catch let e as SystemError {
             loop.runSoon { [self] in finish(.failure(e)) }
             return
@@ -79,23 +80,23 @@ public final class SocketConnector {
     }
 
     private func ready() {
+        guard let connected = pending else { return }
         var err: Int32 = 0
-        if csys_socket_error(fd, &err) != 0 || err != 0 {
+        if csys_socket_error(connected.rawValue, &err) != 0 || err != 0 {
             finish(.failure(SystemError("connect", errno: err == 0 ? errno : err, context: label)))
             return
         }
-        loop.unregister(fd: fd)
-        if isTCP { _ = csys_set_nodelay(fd) }
-        let connected = fd
-        fd = -1
+        loop.unregister(fd: connected.rawValue)
+        if isTCP { _ = csys_set_nodelay(connected.rawValue) }
+        pending = nil
         do {
             let s = try StreamSocket(fd: connected, peerIP: peerIP, peerPort: peerPort, loop: loop)
             finish(.success(s))
         } catch let e as SystemError {
-            Glibc.close(connected)
+            connected.close()
             finish(.failure(e))
         } catch {
-            Glibc.close(connected)
+            connected.close()
             finish(.failure(SystemError("epoll_ctl", errno: EINVAL, context: label)))
         }
     }
@@ -116,17 +117,14 @@ public final class SocketConnector {
             loop.cancel(t)
             timer = nil
         }
-        if fd >= 0 {
-            loop.unregister(fd: fd)
-            Glibc.close(fd)
-            fd = -1
+        if let fd = pending {
+            loop.unregister(fd: fd.rawValue)
+            fd.close()
+            pending = nil
         }
     }
 
     deinit {
-        if fd >= 0 {
-            loop.unregister(fd: fd)
-            Glibc.close(fd)
-        }
+        if let fd = pending { loop.unregister(fd: fd.rawValue) }
     }
 }

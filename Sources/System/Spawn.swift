@@ -4,14 +4,15 @@ import Glibc
 /// Starting and reaping child processes (the master's workers).
 public enum Spawn {
     /// Starts `path` with `arguments` (argv[0] included) and `environment`; the child gets
-    /// `channelFD` as fd 3, default signal handlers and a signal mask of `blockedSignals` only.
-    /// Every other fd of ours is CLOEXEC, so nothing else leaks into the child. Returns the
-    /// child's pid.
+    /// its own copy of `channel` as fd 3, default signal handlers and a signal mask of
+    /// `blockedSignals` only. Every other fd of ours is CLOEXEC, so nothing else leaks into the
+    /// child. The caller keeps `channel` (and closes it once the child has its copy). Returns
+    /// the child's pid.
     ///
     /// A child that reads its signals from a signalfd is started with them blocked: one sent
     /// before it set up the signalfd then waits for it instead of killing it by default action.
     public static func process(path: String, arguments: [String], environment: [String: String],
-                               channelFD: Int32, blockedSignals: [Int32] = []) throws -> pid_t {
+                               channel: FileDescriptor, blockedSignals: [Int32] = []) throws -> pid_t {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -22,7 +23,7 @@ public enum Spawn {
         let rc = argv.withUnsafeBufferPointer { a in
             envp.withUnsafeBufferPointer { e in
                 blockedSignals.withUnsafeBufferPointer { b in
-                    csys_spawn(path, a.baseAddress, e.baseAddress, channelFD, b.baseAddress, Int32(b.count), &pid)
+                    csys_spawn(path, a.baseAddress, e.baseAddress, channel.rawValue, b.baseAddress, Int32(b.count), &pid)
                 }
             }
         }
@@ -67,11 +68,6 @@ public enum Spawn {
         }
         _ = argv.withUnsafeBufferPointer { a in envp.withUnsafeBufferPointer { e in execve(path, a.baseAddress!, e.baseAddress!) } }
         return SystemError("execve", context: path)
-    }
-
-    /// Marks `fd` to survive (or not) an exec.
-    public static func setInherited(_ fd: Int32, _ inherited: Bool) {
-        _ = csys_set_cloexec(fd, inherited ? 0 : 1)
     }
 
     /// Sends a signal; false when the process is gone.

@@ -5,7 +5,7 @@ import Glibc
 /// are queued as `SharedBytes` and flushed with `writev`, many buffers per syscall, at the end of
 /// the loop iteration (or when the socket becomes writable again).
 ///
-/// The fd is owned here and closed exactly once, by `close`.
+/// The socket's fd is owned here and closed exactly once, by `close`.
 public final class StreamSocket: LoopTask {
     public enum CloseReason: Sendable, CustomStringConvertible {
         case eof, local, error(SystemError)
@@ -18,7 +18,9 @@ public final class StreamSocket: LoopTask {
         }
     }
 
-    public let fd: Int32
+    private let descriptor: FileDescriptor
+    /// The fd number (for log lines); -1 once closed.
+    public var fd: Int32 { descriptor.rawValue }
     public let peerIP: String
     public let peerPort: Int
     private let loop: EventLoop
@@ -49,56 +51,54 @@ public final class StreamSocket: LoopTask {
     private var readPaused = false
     private var closeAfterFlush = false
 
-    /// Wraps a connected, non-blocking fd and starts reading.
-    public init(fd: Int32, peerIP: String, peerPort: Int, loop: EventLoop) throws {
-        self.fd = fd
+    /// Takes a connected, non-blocking socket and starts reading.
+    public init(fd: FileDescriptor, peerIP: String, peerPort: Int, loop: EventLoop) throws {
+        self.descriptor = fd
         self.peerIP = peerIP
         self.peerPort = peerPort
         self.loop = loop
         lastWriteProgressMs = loop.now
-        try loop.register(fd: fd, events: EventLoop.readable) { [weak self] ev in self?.handle(ev) }
+        try loop.register(fd: fd.rawValue, events: EventLoop.readable) { [weak self] ev in self?.handle(ev) }
     }
 
     deinit {
-        if !closed {
-            loop.unregister(fd: fd)
-            Glibc.close(fd)
-        }
+        if !closed { loop.unregister(fd: descriptor.rawValue) }
     }
 
     /// The fd of a pending outbound connect; `onConnected` runs once it completes (or fails).
     public static func connect(ip: String, port: Int, loop: EventLoop,
                                onConnected: @escaping (Result<StreamSocket, SystemError>) -> Void) {
-        let fd = csys_tcp_connect(ip, Int32(port))
-        if fd < 0 {
+        let raw = csys_tcp_connect(ip, Int32(port))
+        if raw < 0 {
             onConnected(.failure(SystemError("connect", context: "\(ip):\(port)")))
             return
         }
+        let fd = FileDescriptor(adopting: raw)
         do {
-            try loop.register(fd: fd, events: EventLoop.writable) { [unowned loop] _ in
-                loop.unregister(fd: fd)
+            try loop.register(fd: raw, events: EventLoop.writable) { [unowned loop] _ in
+                loop.unregister(fd: raw)
                 var err: Int32 = 0
-                if csys_socket_error(fd, &err) != 0 || err != 0 {
+                if csys_socket_error(raw, &err) != 0 || err != 0 {
                     let e = SystemError("connect", errno: err == 0 ? errno : err, context: "\(ip):\(port)")
-                    Glibc.close(fd)
+                    fd.close()
                     onConnected(.failure(e))
                     return
                 }
-                _ = csys_set_nodelay(fd)
+                _ = csys_set_nodelay(raw)
                 do {
                     onConnected(.success(try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)))
                 } catch let e as SystemError {
-                    Glibc.close(fd)
+                    fd.close()
                     onConnected(.failure(e))
                 } catch {
-                    Glibc.close(fd)
+                    fd.close()
                 }
             }
         } catch let e as SystemError {
-            Glibc.close(fd)
+            fd.close()
             onConnected(.failure(e))
         } catch {
-            Glibc.close(fd)
+            fd.close()
         }
     }
 
@@ -156,7 +156,7 @@ public final class StreamSocket: LoopTask {
         guard !closed else { return }
         closed = true
         loop.unregister(fd: fd)
-        Glibc.close(fd)
+        descriptor.close()
         queue.removeAll()
         pendingBytes = 0
         let cb = onClose

@@ -1,14 +1,14 @@
 import CSystem
 import Glibc
 
-/// A listening socket on the loop that hands each accepted, non-blocking connection to `onAccept`.
+/// A listening socket (TCP, or a unix socket) on the loop that hands each accepted,
+/// non-blocking connection to `onAccept`, which owns it from then on.
 public final class TCPListener {
-    public let fd: Int32
+    private let descriptor: FileDescriptor
     public let host: String
     public let port: Int
     private let loop: EventLoop
-    private let ownsFD: Bool
-    public var onAccept: ((_ fd: Int32, _ ip: String, _ port: Int) -> Void)?
+    public var onAccept: ((_ fd: FileDescriptor, _ ip: String, _ port: Int) -> Void)?
     /// accept failed for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the
     /// owner may free some. Accepting pauses for `exhaustedPauseMs` meanwhile.
     public var onExhausted: (() -> Void)?
@@ -21,28 +21,42 @@ public final class TCPListener {
     public static let exhaustedPauseMs: Int64 = 100
 
     /// Binds and listens (SO_REUSEADDR, and SO_REUSEPORT so several workers can share the port).
-    public static func bind(host: String, port: Int, reusePort: Bool, backlog: Int = 1024) throws -> Int32 {
+    public static func bind(host: String, port: Int, reusePort: Bool, backlog: Int = 1024) throws -> FileDescriptor {
         let fd = csys_tcp_listen(host, Int32(port), Int32(backlog), reusePort ? 1 : 0)
         if fd < 0 { throw SystemError("listen", context: "\(host):\(port)") }
-        return fd
+        return FileDescriptor(adopting: fd)
     }
 
-    /// Accepts on an already-listening fd (bound here or inherited from the master).
-    public init(fd: Int32, host: String, port: Int, loop: EventLoop, ownsFD: Bool = true) throws {
-        self.fd = fd
+    /// Binds and listens on the unix socket `name` (`@name`: abstract namespace).
+    public static func bind(unixPath name: String, backlog: Int = 128) throws -> FileDescriptor {
+        let fd = csys_unix_listen(name, Int32(backlog))
+        if fd < 0 { throw SystemError("listen", context: name) }
+        return FileDescriptor(adopting: fd)
+    }
+
+    /// The port a listening socket is bound to (for `listen 0` in tests).
+    public static func boundPort(of fd: FileDescriptor) -> Int { Int(csys_local_port(fd.rawValue)) }
+
+    /// Accepts on a listening fd (bound here or inherited from the master), which it owns from
+    /// here: `close` closes it.
+    public init(fd: FileDescriptor, host: String, port: Int, loop: EventLoop) throws {
+        self.descriptor = fd
         self.host = host
         self.port = port
         self.loop = loop
-        self.ownsFD = ownsFD
         try watch()
     }
+
+    deinit { if !closed { loop.unregister(fd: fd) } }
+
+    private var fd: Int32 { descriptor.rawValue }
 
     private func watch() throws {
         try loop.register(fd: fd, events: UInt32(EPOLLIN.rawValue)) { [weak self] _ in self?.acceptReady() }
     }
 
     /// The port actually bound (for `listen 0` in tests).
-    public var boundPort: Int { Int(csys_local_port(fd)) }
+    public var boundPort: Int { Self.boundPort(of: descriptor) }
 
     private func acceptReady() {
         var ipbuf = [CChar](repeating: 0, count: 64)
@@ -64,9 +78,11 @@ public final class TCPListener {
                 }
                 return
             }
+            let accepted = FileDescriptor(adopting: c)
             _ = csys_set_nodelay(c)
             let ip = ipbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            if let cb = onAccept { cb(c, ip, Int(peerPort)) } else { Glibc.close(c) }
+            // Without a taker the connection is closed at once (its owner goes here).
+            onAccept?(accepted, ip, Int(peerPort))
         }
     }
 
@@ -92,6 +108,6 @@ public final class TCPListener {
         guard !closed else { return }
         closed = true
         loop.unregister(fd: fd)
-        if ownsFD { Glibc.close(fd) }
+        descriptor.close()
     }
 }

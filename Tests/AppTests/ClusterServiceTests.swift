@@ -1,4 +1,3 @@
-import CSystem
 import Glibc
 import Protocol
 import System
@@ -30,8 +29,8 @@ final class ClusterServiceTests: XCTestCase {
         config.vhosts = vhosts
         let s = Server(config: config, loop: loop)
         let fd = try TCPListener.bind(host: "127.0.0.1", port: 0, reusePort: false)
-        let port = Int(csys_local_port(fd))
-        try s.start(listeners: [Server.Listener(fd: fd, address: ListenAddress(host: "127.0.0.1", port: port), kind: .rtmp)])
+        let port = TCPListener.boundPort(of: fd)
+        try s.start(listeners: [Server.Listener(ListenerSpec(address: ListenAddress(host: "127.0.0.1", port: port), kind: .rtmp), fd: fd)])
         servers.append(s)
         return (s, port)
     }

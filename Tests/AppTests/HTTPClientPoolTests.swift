@@ -1,6 +1,5 @@
 import XCTest
 @testable import App
-import CSystem
 import Protocol
 @testable import System
 #if canImport(Glibc)
@@ -111,8 +110,8 @@ final class HTTPClientPoolTests: XCTestCase {
         XCTAssertLessThan(Clock.monotonicMs() - started, 1000)
 
         let dead = try TCPListener.bind(host: "127.0.0.1", port: 0, reusePort: false)
-        let deadPort = Int(csys_local_port(dead))
-        close(dead)
+        let deadPort = TCPListener.boundPort(of: dead)
+        dead.close()
         guard case .failure(let refused)? = run(p, [request(deadPort, "/ok")]).first else { return XCTFail() }
         XCTAssertTrue(refused.reason.contains("connect"), refused.reason)
 

@@ -22,7 +22,7 @@ final class LoopPeer {
         var small: Int32 = 16384
         setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         fd = fds[1]
-        serverSocket = try StreamSocket(fd: fds[0], peerIP: "127.0.0.1", peerPort: 1, loop: loop)
+        serverSocket = try StreamSocket(fd: FileDescriptor(adopting: fds[0]), peerIP: "127.0.0.1", peerPort: 1, loop: loop)
     }
 
     deinit { close(fd) }

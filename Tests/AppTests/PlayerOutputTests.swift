@@ -12,7 +12,7 @@ final class PlayerOutputTests: XCTestCase {
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds), 0)
         var small: Int32 = 4096
         setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        return (try StreamSocket(fd: fds[0], peerIP: "p", peerPort: 0, loop: loop), fds[1])
+        return (try StreamSocket(fd: FileDescriptor(adopting: fds[0]), peerIP: "p", peerPort: 0, loop: loop), fds[1])
     }
 
     func video(_ ts: UInt32, key: Bool, header: Bool = false, size: Int = 1000) -> MediaMessage {

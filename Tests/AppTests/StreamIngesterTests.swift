@@ -1,4 +1,3 @@
-import CSystem
 import Glibc
 import Kernel
 import Protocol
@@ -76,12 +75,11 @@ final class StreamIngesterTests: XCTestCase {
         config.vhosts = [VhostConfig(name: VhostConfig.defaultName)]
         origin = Server(config: config, loop: loop)
         let tcp = try TCPListener.bind(host: "127.0.0.1", port: 0, reusePort: false)
-        tcpPort = Int(csys_local_port(tcp))
+        tcpPort = TCPListener.boundPort(of: tcp)
         unixName = "@swiftsrs-ingest-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        let unix = csys_unix_listen(unixName, 16)
-        XCTAssertGreaterThanOrEqual(unix, 0)
-        try origin.start(listeners: [Server.Listener(fd: tcp, address: ListenAddress(host: "127.0.0.1", port: 0), kind: .rtmp),
-                                     Server.Listener(fd: unix, address: ListenAddress(host: unixName, port: 0), kind: .rtmp)])
+        let unix = try TCPListener.bind(unixPath: unixName, backlog: 16)
+        try origin.start(listeners: [Server.Listener(ListenerSpec(address: ListenAddress(host: "127.0.0.1", port: 0), kind: .rtmp), fd: tcp),
+                                     Server.Listener(ListenerSpec(address: ListenAddress(host: unixName, port: 0), kind: .rtmp), fd: unix)])
     }
 
     override func tearDown() {
@@ -176,9 +174,8 @@ final class StreamIngesterTests: XCTestCase {
     /// A port nothing listens on.
     func deadPort() throws -> Int {
         let fd = try TCPListener.bind(host: "127.0.0.1", port: 0, reusePort: false)
-        let port = Int(csys_local_port(fd))
-        close(fd)
-        return port
+        defer { fd.close() }
+        return TCPListener.boundPort(of: fd)
     }
 }
 

@@ -1,4 +1,3 @@
-import CSystem
 import Glibc
 import XCTest
 @testable import System
@@ -44,9 +43,7 @@ final class DNSResolverTests: XCTestCase {
     func testConnectorsToUnixAndTCPPeers() throws {
         let loop = try EventLoop()
         let name = "@swiftsrs-connector-test-\(getpid())"
-        let lfd = csys_unix_listen(name, 4)
-        XCTAssertGreaterThanOrEqual(lfd, 0)
-        defer { close(lfd) }
+        let listening = try TCPListener.bind(unixPath: name, backlog: 4)
         var results: [String: String] = [:]
         StreamSocket.connect(unixPath: name, loop: loop) { r in
             results["unix"] = (try? r.get()).map { _ in "ok" } ?? "fail"
@@ -58,8 +55,8 @@ final class DNSResolverTests: XCTestCase {
         let cancelled = SocketConnector.tcp(ip: "127.0.0.1", port: 9, loop: loop, timeoutMs: 1000) { _ in results["cancelled"] = "called" }
         cancelled.cancel()
         let tfd = try TCPListener.bind(host: "127.0.0.1", port: 0, reusePort: false)
-        let port = Int(csys_local_port(tfd))
-        close(tfd)
+        let port = TCPListener.boundPort(of: tfd)
+        tfd.close()
         SocketConnector.tcp(ip: "127.0.0.1", port: port, loop: loop, timeoutMs: 1000) { r in
             if case .failure(let e) = r { results["refused"] = "\(e.errno)" }
         }
@@ -69,5 +66,6 @@ final class DNSResolverTests: XCTestCase {
         XCTAssertEqual(results["missing"], "\(ECONNREFUSED)")
         XCTAssertEqual(results["refused"], "\(ECONNREFUSED)")
         XCTAssertNil(results["cancelled"])
+        withExtendedLifetime(listening) {}
     }
 }

@@ -29,8 +29,8 @@ final class EventLoopTests: XCTestCase {
         let loop = try EventLoop()
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds), 0)
-        let a = try StreamSocket(fd: fds[0], peerIP: "a", peerPort: 0, loop: loop)
-        let b = try StreamSocket(fd: fds[1], peerIP: "b", peerPort: 0, loop: loop)
+        let a = try StreamSocket(fd: FileDescriptor(adopting: fds[0]), peerIP: "a", peerPort: 0, loop: loop)
+        let b = try StreamSocket(fd: FileDescriptor(adopting: fds[1]), peerIP: "b", peerPort: 0, loop: loop)
         var got: [UInt8] = []
         let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0) }
         b.onData = { got += $0; if got.count >= payload.count { loop.stop() } }
@@ -50,7 +50,7 @@ final class EventLoopTests: XCTestCase {
         let loop = try EventLoop()
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds), 0)
-        let a = try StreamSocket(fd: fds[0], peerIP: "a", peerPort: 0, loop: loop)
+        let a = try StreamSocket(fd: FileDescriptor(adopting: fds[0]), peerIP: "a", peerPort: 0, loop: loop)
         defer { close(fds[1]) }
         // Fill the socket until writes block, then queue more and drop it.
         for _ in 0..<64 { a.send([UInt8](repeating: 1, count: 65536)) }

@@ -53,7 +53,7 @@ final class ProcessSupportTests: XCTestCase {
         let left = try MessageChannel(fd: a, loop: loop)
         let right = try MessageChannel(fd: b, loop: loop)
         var got: [[UInt8]] = []
-        var passed: [Int32] = []
+        var passed: [FileDescriptor] = []
         right.onMessage = { bytes in
             got.append(bytes)
             if bytes == [1] { passed = right.takeFDs(1) }
@@ -61,7 +61,8 @@ final class ProcessSupportTests: XCTestCase {
         }
         var p: [Int32] = [-1, -1]
         XCTAssertEqual(pipe(&p), 0)
-        left.send([1], fds: [p[1]])
+        let writeEnd = FileDescriptor(adopting: p[1])
+        left.send([1], fds: [writeEnd])
         left.send([UInt8](repeating: 7, count: 200_000))
         left.send([])
         loop.schedule(afterMs: 3000) { loop.stop() }
@@ -70,11 +71,11 @@ final class ProcessSupportTests: XCTestCase {
         XCTAssertEqual(passed.count, 1)
         // The passed descriptor is the pipe's write end: what we write there comes out of p[0].
         var byte: UInt8 = 42
-        XCTAssertEqual(write(passed[0], &byte, 1), 1)
+        XCTAssertEqual(write(passed[0].rawValue, &byte, 1), 1)
         var out: UInt8 = 0
         XCTAssertEqual(read(p[0], &out, 1), 1)
         XCTAssertEqual(out, 42)
-        for fd in [p[0], p[1], passed[0]] { close(fd) }
+        close(p[0])
         withExtendedLifetime(left) {}
     }
 }

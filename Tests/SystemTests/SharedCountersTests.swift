@@ -8,7 +8,7 @@ final class SharedCountersTests: XCTestCase {
         let master = try SharedCounters.create(rows: 4, name: "test-counters")
         let fd = try XCTUnwrap(master.fd)
         // What a worker does with the copy it receives: map it, close the fd.
-        let worker = try SharedCounters(mapping: dup(fd), keepFD: false)
+        let worker = try SharedCounters(mapping: FileDescriptor(adopting: dup(fd.rawValue)), keepFD: false)
         XCTAssertNil(worker.fd)
         XCTAssertEqual(worker.rows, 4)
         worker.store(2, 1, 42)
@@ -30,7 +30,7 @@ final class SharedCountersTests: XCTestCase {
         let master = try SharedCounters.create(rows: 2, name: "test-counters")
         master.store(1, 0, 9)
         // After a re-exec the master maps the same fd again and keeps it.
-        let again = try SharedCounters(mapping: dup(try XCTUnwrap(master.fd)), keepFD: true)
+        let again = try SharedCounters(mapping: FileDescriptor(adopting: dup(try XCTUnwrap(master.fd).rawValue)), keepFD: true)
         XCTAssertNotNil(again.fd)
         XCTAssertEqual(again.load(1, 0), 9)
     }
@@ -39,12 +39,12 @@ final class SharedCountersTests: XCTestCase {
         // A memfd of the right size but without the header.
         let fd = csys_memfd("not-counters", 4 * 64)
         XCTAssertGreaterThanOrEqual(fd, 0)
-        XCTAssertThrowsError(try SharedCounters(mapping: fd, keepFD: false))
+        XCTAssertThrowsError(try SharedCounters(mapping: FileDescriptor(adopting: fd), keepFD: false))
         // A pipe has no size to map.
         var p: [Int32] = [-1, -1]
         XCTAssertEqual(pipe(&p), 0)
         close(p[1])
-        XCTAssertThrowsError(try SharedCounters(mapping: p[0], keepFD: false))
+        XCTAssertThrowsError(try SharedCounters(mapping: FileDescriptor(adopting: p[0]), keepFD: false))
         // Both fds were closed by the failed init.
         XCTAssertEqual(fcntl(fd, F_GETFD), -1)
         XCTAssertEqual(fcntl(p[0], F_GETFD), -1)

@@ -6,12 +6,8 @@ import XCTest
 /// signalfd waits for it instead of killing it (workers read SIGQUIT and friends that way).
 final class SpawnTests: XCTestCase {
     private func spawnSleep(blocked: [Int32]) throws -> pid_t {
-        let (mine, theirs) = try MessageChannel.socketPair()
-        defer {
-            close(mine)
-            close(theirs)
-        }
-        return try Spawn.process(path: "/bin/sleep", arguments: ["sleep", "0.3"], environment: [:], channelFD: theirs,
+        let (_, theirs) = try MessageChannel.socketPair()
+        return try Spawn.process(path: "/bin/sleep", arguments: ["sleep", "0.3"], environment: [:], channel: theirs,
                                  blockedSignals: blocked)
     }
 

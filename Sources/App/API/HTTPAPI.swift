@@ -1,5 +1,4 @@
 import Core
-import Glibc
 import Kernel
 import Protocol
 import System

@@ -1,5 +1,4 @@
 import Core
-import Glibc
 import System
 
 extension Server {
@@ -14,7 +13,7 @@ extension Server {
     /// longest for its client to start something is evicted to make room, else another
     /// worker is asked to evict one of its own; only when nobody has one is the client refused
     /// (its fd closed).
-    func admit(fd: Int32, ip: String, port: Int) -> Bool {
+    func admit(fd: FileDescriptor, ip: String, port: Int) -> Bool {
         acceptedTotal += 1
         let limit = config.maxConnections
         if let quota {
@@ -36,7 +35,7 @@ extension Server {
         refusedTotal += 1
         let total = quota.map { "\($0.total) in the server" } ?? "\(connectionLimit) on this worker"
         Log.warnRepeated("drop client", "drop client \(ip):\(port): max_connections \(limit) reached (\(total)), none waiting to make room from")
-        Glibc.close(fd)
+        fd.close()
         return false
     }
 

@@ -1,5 +1,4 @@
 import Core
-import Glibc
 import System
 
 extension Server {
@@ -19,10 +18,10 @@ extension Server {
         }
         for l in passed {
             if listening.contains(l.spec) {
-                Glibc.close(l.fd)
+                l.fd.close()
                 continue
             }
-            do { try open(l) } catch { Log.error("reload: listen at \(l.address) failed: \(error)") }
+            do { try open(l) } catch { Log.error("reload: listen at \(l.spec.address) failed: \(error)") }
         }
         if changes.log {
             do { try new.applyLog(previous: old) } catch { Log.error("reload: cannot open log file \(new.logFile): \(error)") }

@@ -1,4 +1,3 @@
-import CSystem
 import Core
 import Glibc
 import Protocol
@@ -64,17 +63,14 @@ public final class Server {
         sources.playConfig = { [unowned self] vhost in self.config.vhost(vhost)?.play }
     }
 
-    /// A listening socket and what it serves.
+    /// A listening socket (passed by the master) and what it serves.
     public struct Listener {
-        public var fd: Int32
-        public var address: ListenAddress
-        public var kind: ListenerSpec.Kind
-        public init(fd: Int32, address: ListenAddress, kind: ListenerSpec.Kind) {
+        public var spec: ListenerSpec
+        public var fd: FileDescriptor
+        public init(_ spec: ListenerSpec, fd: FileDescriptor) {
+            self.spec = spec
             self.fd = fd
-            self.address = address
-            self.kind = kind
         }
-        public var spec: ListenerSpec { ListenerSpec(address: address, kind: kind) }
     }
 
     /// Starts serving on listening fds (passed by the master).
@@ -89,19 +85,21 @@ public final class Server {
     }
 
     /// Accepts on one listening fd (the server owns it from here).
-    func open(_ spec: Listener) throws {
-        let l = try TCPListener(fd: spec.fd, host: spec.address.host, port: spec.address.port, loop: loop)
+    func open(_ listener: Listener) throws {
+        let spec = listener.spec
+        let fd = listener.fd.rawValue
+        let l = try TCPListener(fd: listener.fd, host: spec.address.host, port: spec.address.port, loop: loop)
         l.onExhausted = { [unowned self] in self.descriptorsExhausted() }
         switch spec.kind {
         case .rtmp:
             l.onAccept = { [unowned self] fd, ip, port in self.acceptRTMP(fd: fd, ip: ip, port: port) }
-            Log.trace("RTMP listen at tcp://\(spec.address), fd=\(spec.fd)")
+            Log.trace("RTMP listen at tcp://\(spec.address), fd=\(fd)")
         case .http(let api, let files):
             l.onAccept = { [unowned self] fd, ip, port in self.acceptHTTP(fd: fd, ip: ip, port: port, api: api, files: files) }
-            Log.trace("HTTP \(api ? "API" : "")\(api && files ? "+" : "")\(files ? "Server" : "") listen at tcp://\(spec.address), fd=\(spec.fd)")
+            Log.trace("HTTP \(api ? "API" : "")\(api && files ? "+" : "")\(files ? "Server" : "") listen at tcp://\(spec.address), fd=\(fd)")
         }
-        listeners[spec.spec]?.close()
-        listeners[spec.spec] = l
+        listeners[spec]?.close()
+        listeners[spec] = l
     }
 
     /// Stops accepting on one listener.
@@ -114,7 +112,7 @@ public final class Server {
 
     /// A new RTMP client; `relay` ones come from sibling workers' relay pulls (not counted,
     /// not limited by max_connections, never relayed further).
-    func acceptRTMP(fd: Int32, ip: String, port: Int, relay: Bool = false) {
+    func acceptRTMP(fd: FileDescriptor, ip: String, port: Int, relay: Bool = false) {
         guard relay || admit(fd: fd, ip: ip, port: port) else { return }
         do {
             let socket = try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)
@@ -124,12 +122,12 @@ public final class Server {
             Log.traceClient("RTMP client", "RTMP client ip=\(ip):\(port), fd=\(fd)\(relay ? ", relay" : "")", cid: c.cid)
         } catch {
             Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
-            Glibc.close(fd)
+            fd.close()
         }
         quota?.publish(connections: clientCount)
     }
 
-    private func acceptHTTP(fd: Int32, ip: String, port: Int, api: Bool, files: Bool) {
+    private func acceptHTTP(fd: FileDescriptor, ip: String, port: Int, api: Bool, files: Bool) {
         guard admit(fd: fd, ip: ip, port: port) else { return }
         do {
             let socket = try StreamSocket(fd: fd, peerIP: ip, peerPort: port, loop: loop)
@@ -138,7 +136,7 @@ public final class Server {
             Log.infoClient("HTTP client", "HTTP client ip=\(ip):\(port), fd=\(fd)", cid: c.cid)
         } catch {
             Log.errorRepeated("accept failed", "accept \(ip):\(port): \(error)")
-            Glibc.close(fd)
+            fd.close()
         }
         quota?.publish(connections: clientCount)
     }

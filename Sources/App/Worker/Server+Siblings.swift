@@ -5,7 +5,7 @@ extension Server {
     /// Serves sibling workers' pulls on this worker's relay socket (a unix socket only the
     /// master's workers know): plain RTMP, marked internal so it is neither counted as a client
     /// nor relayed again.
-    func startRelayListener(fd: Int32, name: String) throws -> TCPListener {
+    func startRelayListener(fd: FileDescriptor, name: String) throws -> TCPListener {
         let l = try TCPListener(fd: fd, host: name, port: 0, loop: loop)
         l.onAccept = { [unowned self] fd, _, _ in acceptRTMP(fd: fd, ip: "relay", port: 0, relay: true) }
         return l

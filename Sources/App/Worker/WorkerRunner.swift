@@ -1,4 +1,3 @@
-import CSystem
 import Core
 import Glibc
 import System
@@ -34,7 +33,7 @@ public final class WorkerRunner {
     private init(environment: [String: String]) throws {
         self.environment = environment
         loop = try EventLoop()
-        channel = try MessageChannel(fd: WorkerProcess.channelFD, loop: loop)
+        channel = try MessageChannel(fd: FileDescriptor(adopting: WorkerProcess.channelFD), loop: loop)
         channel.onMessage = { [unowned self] bytes in
             guard let m = ControlMessage.decode(bytes) else {
                 Log.warn("worker: unknown control message ignored")
@@ -56,9 +55,9 @@ public final class WorkerRunner {
         switch m {
         case .configure(let text, let specs, let reload, let identity, let quotaRow):
             let fds = channel.takeFDs(specs.count)
+            // The table's fd (a first configuration's) closes unless `configure` maps it.
             let tableFD = quotaRow == nil ? nil : channel.takeFDs(1).first
             if reload {
-                if let fd = tableFD { Glibc.close(fd) }
                 self.reload(text, specs: specs, fds: fds)
             } else {
                 configure(text, specs: specs, fds: fds, identity: identity, quota: quotaRow.flatMap { row in tableFD.map { (row, $0) } })
@@ -77,11 +76,9 @@ public final class WorkerRunner {
     }
 
     /// The first configuration: open the log, start serving, report ready.
-    private func configure(_ text: String, specs: [ListenerSpec], fds: [Int32], identity: ServerIdentity,
-                           quota: (row: Int, fd: Int32)?) {
+    private func configure(_ text: String, specs: [ListenerSpec], fds: [FileDescriptor], identity: ServerIdentity,
+                           quota: (row: Int, fd: FileDescriptor)?) {
         guard server == nil, fds.count == specs.count else {
-            for fd in fds { Glibc.close(fd) }
-            if let q = quota { Glibc.close(q.fd) }
             Log.error("worker: bad configure message (\(fds.count) fds for \(specs.count) listeners)")
             exit(WorkerProcess.fatalExitCode)
         }
@@ -103,11 +100,9 @@ public final class WorkerRunner {
         }
         raiseOpenFileLimit(config)
         do {
-            try server.start(listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
+            try server.start(listeners: zip(specs, fds).map { Server.Listener($0, fd: $1) })
             let relayName = "@swiftsrs.\(getppid()).\(getpid())"
-            let fd = csys_unix_listen(relayName, 128)
-            if fd < 0 { throw SystemError("listen", context: relayName) }
-            relay = try server.startRelayListener(fd: fd, name: relayName)
+            relay = try server.startRelayListener(fd: try TCPListener.bind(unixPath: relayName), name: relayName)
             channel.send(ControlMessage.ready(relay: relayName).encode())
             Log.trace("worker \(getpid()) ready, relay=\(relayName)")
         } catch {
@@ -127,12 +122,10 @@ public final class WorkerRunner {
     }
 
     /// A reload: the new config and every listener (unchanged ones too; we keep our own copies).
-    private func reload(_ text: String, specs: [ListenerSpec], fds: [Int32]) {
-        guard let server, fds.count == specs.count, let config = Self.parse(text, environment: environment) else {
-            for fd in fds { Glibc.close(fd) }
-            return
-        }
-        server.reload(config, listeners: zip(specs, fds).map { Server.Listener(fd: $1, address: $0.address, kind: $0.kind) })
+    private func reload(_ text: String, specs: [ListenerSpec], fds: [FileDescriptor]) {
+        // The fds close with `fds` unless the server takes them.
+        guard let server, fds.count == specs.count, let config = Self.parse(text, environment: environment) else { return }
+        server.reload(config, listeners: zip(specs, fds).map { Server.Listener($0, fd: $1) })
         raiseOpenFileLimit(config)
     }
 

@@ -44,7 +44,9 @@ final class HarnessProcess {
     init(udpFD: Int32, args: [String] = []) throws {
         reportPath = Self.newReportPath()
         let command = [Self.binary, "serve", "--udp-fd", "3", "--report", reportPath] + args
-        pid = try Spawn.process(path: command[0], arguments: command, environment: ProcessEnv.environment(), channelFD: udpFD)
+        // The child gets its own copy of a copy of ours, closed here once it is spawned.
+        pid = try Spawn.process(path: command[0], arguments: command, environment: ProcessEnv.environment(),
+                                channel: FileDescriptor(adopting: dup(udpFD)))
         try waitReady()
     }
 
