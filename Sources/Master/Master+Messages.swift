@@ -53,7 +53,7 @@ extension Master {
         if streams.count != before { broadcastStreams() }
     }
 
-    private func startGather(asker: Worker, id: Int, query: JSONValue) {
+    private func startGather(asker: Worker, id: Int, query: WorkerQuery) {
         let gid = nextGatherID
         nextGatherID += 1
         let targets = workers.values.filter { $0.isReady }
@@ -64,7 +64,7 @@ extension Master {
         }
         gathers[gid] = Gather(asker: asker.pid, askerID: id, waiting: Set(targets.map(\.pid)),
                               // The master answers for what it runs itself: the ingests.
-                              parts: query["what"]?.stringValue == "processes" ? [ingest.json] : [], timer: timer)
+                              parts: query == .processes ? [ingest.json] : [], timer: timer)
         let bytes = ControlMessage.collect(id: gid, query: query).encode()
         for w in targets { w.channel.send(bytes) }
         if targets.isEmpty { finishGather(gid) }

@@ -21,7 +21,7 @@ final class ConnectionBackpressureTests: XCTestCase {
         let server = Server(config: config, loop: loop)
         let peer = try LoopPeer(loop: loop)
         let socket = peer.serverSocket
-        let connection = HTTPConnection(socket: socket, server: server, servesAPI: false, servesFiles: true)
+        let connection = HTTPConnection(socket: socket, services: server.httpServices, servesAPI: false, servesFiles: true)
         let request = Array("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         let sent = peer.flood(request, ms: 3_000, upTo: request.count * 300)
         XCTAssertGreaterThan(sent, request.count * 20, "the peer could not even send a few requests")
@@ -50,7 +50,7 @@ final class ConnectionBackpressureTests: XCTestCase {
         let server = Server(config: ServerConfig(), loop: loop)
         let peer = try LoopPeer(loop: loop)
         let socket = peer.serverSocket
-        let connection = RTMPConnection(socket: socket, server: server)
+        let connection = RTMPConnection(socket: socket, services: server.rtmpServices)
         let hello = [3] + [UInt8](repeating: 0, count: RTMPHandshake.c0c1Size - 1) + [UInt8](repeating: 0, count: 1536)
         XCTAssertEqual(hello.withUnsafeBytes { send(peer.fd, $0.baseAddress, $0.count, 0) }, hello.count)
         let ping = RTMPChunkEncoder.encode(RTMPControl.userControl(event: RTMPControl.pingRequest, value: 7), chunkSize: 128)

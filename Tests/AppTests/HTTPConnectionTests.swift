@@ -13,7 +13,7 @@ final class HTTPConnectionTests: XCTestCase {
         let loop = try EventLoop()
         let server = Server(config: ServerConfig(), loop: loop)
         let peer = try LoopPeer(loop: loop)
-        let connection = HTTPConnection(socket: peer.serverSocket, server: server, servesAPI: false, servesFiles: true)
+        let connection = HTTPConnection(socket: peer.serverSocket, services: server.httpServices, servesAPI: false, servesFiles: true)
         let good = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
         let raw = Array((good + good + "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n" + good).utf8)
         XCTAssertEqual(raw.withUnsafeBytes { send(peer.fd, $0.baseAddress, $0.count, 0) }, raw.count)

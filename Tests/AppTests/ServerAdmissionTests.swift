@@ -104,7 +104,7 @@ final class ServerAdmissionTests: XCTestCase {
         let (b, _) = try worker(table, row: 1, max: 4)
         XCTAssertEqual(a.connectionLimit, 2, "the even share would stop at 2")
         for _ in 0..<4 { _ = try connect(portA) }
-        XCTAssertTrue(run { a.clientCount == 4 })
+        XCTAssertTrue(run { a.connections.clientCount == 4 })
         XCTAssertEqual(a.refusedTotal, 0)
         XCTAssertEqual(b.quota?.total, 4)
     }
@@ -113,16 +113,16 @@ final class ServerAdmissionTests: XCTestCase {
         let (s, port) = try worker(nil, row: 0, max: 3, workers: 1)
         let player = try play(port, stream: "p")
         let oldest = try connect(port)
-        XCTAssertTrue(run { s.clientCount == 2 })
+        XCTAssertTrue(run { s.connections.clientCount == 2 })
         // Ages are in loop milliseconds: make them differ.
         usleep(5000)
         let younger = try connect(port)
-        XCTAssertTrue(run { s.clientCount == 3 })
+        XCTAssertTrue(run { s.connections.clientCount == 3 })
         usleep(5000)
         // Full: the next client takes the place of the silent connection that waited longest.
         let newcomer = try connect(port)
         XCTAssertTrue(run { s.evictedTotal == 1 && self.isClosedByServer(oldest) })
-        XCTAssertEqual(s.clientCount, 3)
+        XCTAssertEqual(s.connections.clientCount, 3)
         XCTAssertFalse(isClosedByServer(younger))
         XCTAssertFalse(isClosedByServer(newcomer))
         XCTAssertFalse(isClosedByServer(player))
@@ -149,16 +149,16 @@ final class ServerAdmissionTests: XCTestCase {
         // B serves a player; A holds two silent connections: the server is full.
         let player = try play(portB, stream: "p")
         let first = try connect(portA)
-        XCTAssertTrue(run { a.clientCount == 1 })
+        XCTAssertTrue(run { a.connections.clientCount == 1 })
         usleep(5000)
         let second = try connect(portA)
-        XCTAssertTrue(run { a.clientCount == 2 && b.clientCount == 1 })
+        XCTAssertTrue(run { a.connections.clientCount == 2 && b.connections.clientCount == 1 })
         // A publishes how many it could evict (every 100 ms).
         XCTAssertTrue(run { table.load(0, ConnectionTable.Field.waiting) == 2 })
         // A client lands on B, which has nobody to evict: A evicts its longest waiting for it.
         let newcomer = try connect(portB)
         XCTAssertTrue(run { a.evictedTotal == 1 && self.isClosedByServer(first) })
-        XCTAssertTrue(run { b.clientCount == 2 && a.clientCount == 1 })
+        XCTAssertTrue(run { b.connections.clientCount == 2 && a.connections.clientCount == 1 })
         XCTAssertEqual(a.quota?.total, 3)
         XCTAssertEqual(b.refusedTotal, 0)
         for fd in [second, newcomer, player] { XCTAssertFalse(isClosedByServer(fd)) }

@@ -110,7 +110,7 @@ final class StreamIngesterTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(counter.data, 1, "metadata")
         XCTAssertEqual(ingester.endpoint, .unix(path: unixName))
         // The origin sees one player: the ingester.
-        XCTAssertEqual(origin.clientInfos().filter { $0.type == "rtmp-play" }.count, 1)
+        XCTAssertEqual(origin.connections.clientInfos().filter { $0.type == "rtmp-play" }.count, 1)
         ingester.stop()
         XCTAssertFalse(source.isPublished)
         XCTAssertEqual(states.last, .idle)

@@ -13,16 +13,26 @@ final class ControlMessageTests: XCTestCase {
             .configure(config: "listen 1935;", listeners: specs, reload: false, identity: identity, quotaRow: 3),
             .streams([PublishedStream(key: StreamKey(vhost: "__defaultVhost__", app: "live", stream: "s"), worker: 7, relay: "@swiftsrs.1.7")]),
             .ready(relay: "@swiftsrs.1.7"), .publish(key: key), .unpublish(key: key), .conflict(key: key), .reload,
-            .gather(id: 3, query: ["what": "streams"]), .collect(id: 4, query: ["what": "kick", "id": "c1"]),
+            .gather(id: 3, query: .streams), .collect(id: 4, query: .kick(clientID: "c1")), .collect(id: 5, query: .summary),
+            .gather(id: 6, query: .clients), .gather(id: 7, query: .vhosts),
             .collected(id: 4, data: .bool(true)), .gathered(id: 3, parts: [.array([]), .null]),
         ]
         for m in messages { XCTAssertEqual(ControlMessage.decode(m.encode()), m) }
+    }
+
+    /// Workers and masters of the previous version (during a hot upgrade) read the same JSON.
+    func testTheWireFormatIsThePreviousVersions() {
+        func text(_ m: ControlMessage) -> String { String(decoding: m.encode(), as: UTF8.self) }
+        XCTAssertEqual(text(.collect(id: 4, query: .kick(clientID: "c1"))), #"{"t":"collect","id":4,"query":{"what":"kick","id":"c1"}}"#)
+        XCTAssertEqual(text(.gather(id: 1, query: .summary)), #"{"t":"gather","id":1,"query":{"what":"summary"}}"#)
+        XCTAssertEqual(text(.publish(key: StreamKey(vhost: "v", app: "live", stream: "s"))), #"{"t":"publish","key":"v/live/s"}"#)
     }
 
     func testGarbageIsNotAMessage() {
         XCTAssertNil(ControlMessage.decode(Array("{\"t\":\"nope\"}".utf8)))
         XCTAssertNil(ControlMessage.decode(Array("not json".utf8)))
         XCTAssertNil(ControlMessage.decode(Array("{\"t\":\"configure\",\"config\":\"x\"}".utf8)))
+        XCTAssertNil(ControlMessage.decode(Array("{\"t\":\"collect\",\"id\":1,\"query\":{\"what\":\"nope\"}}".utf8)))
     }
 
     func testListenerSpecsShareOnePortForAPIAndFiles() throws {

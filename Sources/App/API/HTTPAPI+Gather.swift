@@ -5,41 +5,42 @@ import System
 /// The API across workers: every worker answers a query from its own state (`collect`), and the
 /// worker serving the request merges the parts, so any worker answers for the whole server.
 extension HTTPAPI {
-    /// This worker's part of the answer to `query["what"]`.
-    func collect(_ query: JSONValue) -> JSONValue {
-        switch query["what"]?.stringValue {
-        case "streams":
+    /// This worker's part of the answer to `query`.
+    func collect(_ query: WorkerQuery) -> JSONValue {
+        switch query {
+        case .streams:
             // A stream pulled from a sibling worker is published there: its entry here only adds players.
-            return .array(server.sources.sources.values.map { s in
+            return .array(sources.sources.values.map { s in
                 let j = streamJSON(s)
-                return server.relays.isRelayed(s.key) ? j.setting("publish", ["active": false, "cid": .null]) : j
+                return relays.isRelayed(s.key) ? j.setting("publish", ["active": false, "cid": .null]) : j
             })
-        case "clients":
+        case .clients:
             // As SRS: API callers are not clients.
-            return .array(server.clientInfos().filter { $0.type != "http-api" }.map(clientJSON))
-        case "vhosts":
-            return .array(server.config.vhosts.map(localVhostJSON))
-        case "summary":
-            let infos = server.clientInfos()
-            return ["conns": .int(Int64(server.clientCount)), "rss_kb": .int(Int64(ProcStats.rssKB())),
-                    "cpu_percent": .number(server.cpu.percent),
+            return .array(connections.clientInfos().filter { $0.type != "http-api" }.map(clientJSON))
+        case .vhosts:
+            return .array(config.current.vhosts.map(localVhostJSON))
+        case .summary:
+            let infos = connections.clientInfos()
+            return ["conns": .int(Int64(connections.clientCount)), "rss_kb": .int(Int64(ProcStats.rssKB())),
+                    "cpu_percent": .number(status.cpu.percent),
                     "recv_bytes": .int(Int64(infos.reduce(UInt64(0)) { $0 + $1.recvBytes })),
                     "send_bytes": .int(Int64(infos.reduce(UInt64(0)) { $0 + $1.sendBytes }))]
-        case "processes":
-            return server.hub.processesJSON
-        case "kick":
-            guard let id = query["id"]?.stringValue, let c = server.connection(id), !c.isInternal else { return .bool(false) }
+        case .processes:
+            return hub.processesJSON
+        case .kick(let id):
+            guard let c = connections.connection(id), !c.isInternal else { return .bool(false) }
             Log.trace("api: kick client \(id)")
             c.close()
             return .bool(true)
-        default:
-            return .null
         }
     }
 
+    /// The API id of a vhost: derived from its name, so every worker gives the same one.
+    func vhostID(_ name: String) -> String { StableID.make(name) }
+
     /// One stream as this worker sees it (its players, its bytes).
     func streamJSON(_ s: LiveSource) -> JSONValue {
-        let clients = server.clientInfos().filter { $0.streamID == s.id }
+        let clients = connections.clientInfos().filter { $0.streamID == s.id }
         let send = clients.reduce(UInt64(0)) { $0 + $1.sendBytes }
         var video: JSONValue = .null
         if let v = s.video {
@@ -51,18 +52,18 @@ extension HTTPAPI {
             audio = ["codec": .string(a.codec), "sample_rate": .int(Int64(a.sampleRate)),
                      "channel": .int(Int64(a.channels)), "profile": .string(a.profile)]
         }
-        let j: JSONValue = ["id": .string(s.id), "name": .string(s.stream), "vhost": .string(server.vhostID(s.vhost)),
+        let j: JSONValue = ["id": .string(s.id), "name": .string(s.stream), "vhost": .string(vhostID(s.vhost)),
                 "app": .string(s.app), "tcUrl": .string(s.tcUrl), "url": .string(s.key.url),
                 "live_ms": .int(Clock.wallMs()), "clients": .int(Int64(clients.count)), "frames": .int(Int64(s.frames)),
                 "send_bytes": .int(Int64(send)), "recv_bytes": .int(Int64(s.bytesIn)),
                 "kbps": ["recv_30s": .int(Int64(s.recvKbps.kbps)), "send_30s": .int(Int64(s.sendKbps.kbps))],
                 "publish": ["active": .bool(s.isPublished), "cid": s.publisherCID.map { .string($0) } ?? .null],
                 "video": video, "audio": audio]
-        return j.appending(server.hub.streamMembers(s.key))
+        return j.appending(hub.streamMembers(s.key))
     }
 
     func clientJSON(_ c: ClientInfo) -> JSONValue {
-        ["id": .string(c.id), "vhost": .string(c.vhost.isEmpty ? "" : server.vhostID(c.vhost)),
+        ["id": .string(c.id), "vhost": .string(c.vhost.isEmpty ? "" : vhostID(c.vhost)),
          "stream": .string(c.streamID ?? ""), "ip": .string(c.ip), "pageUrl": .string(c.pageUrl), "swfUrl": .string(c.swfUrl),
          "tcUrl": .string(c.tcUrl), "url": .string(c.url), "name": .string(c.stream), "type": .string(c.type),
          "publish": .bool(c.publish), "alive": .rounded(Double(c.aliveMs) / 1000),
@@ -72,9 +73,9 @@ extension HTTPAPI {
 
     /// A vhost as this worker sees it; `stream_ids` lets the merge count each stream once.
     private func localVhostJSON(_ v: VhostConfig) -> JSONValue {
-        let infos = server.clientInfos().filter { $0.vhost == v.name }
-        let streams = server.sources.sources.values.filter { $0.vhost == v.name }
-        return ["id": .string(server.vhostID(v.name)), "name": .string(v.name), "enabled": .bool(v.enabled),
+        let infos = connections.clientInfos().filter { $0.vhost == v.name }
+        let streams = sources.sources.values.filter { $0.vhost == v.name }
+        return ["id": .string(vhostID(v.name)), "name": .string(v.name), "enabled": .bool(v.enabled),
                 "clients": .int(Int64(infos.count)), "streams": .int(Int64(streams.count)),
                 "send_bytes": .int(Int64(infos.reduce(0) { $0 + $1.sendBytes })),
                 "recv_bytes": .int(Int64(infos.reduce(0) { $0 + $1.recvBytes })),

@@ -7,7 +7,16 @@ import System
 /// errors keep HTTP 200 with a non-zero `code`, as SRS does. Answers about streams and clients
 /// come from every worker (`HTTPAPI+Gather.swift`), so any worker answers for the whole server.
 final class HTTPAPI {
-    unowned let server: Server
+    let loop: EventLoop
+    let config: ConfigStore
+    let identity: ServerIdentity
+    let sources: SourceManager
+    let siblings: SiblingLink
+    let relays: SiblingRelays
+    let connections: ConnectionRegistry
+    let status: WorkerStatus
+    /// Forward, transcode and exec of the streams published here (their state in the answers).
+    let hub: OriginHub
 
     /// SRS error codes the API returns.
     enum Code {
@@ -19,7 +28,18 @@ final class HTTPAPI {
         static let rawAPIDisabled: Int64 = 1061
     }
 
-    init(server: Server) { self.server = server }
+    init(loop: EventLoop, config: ConfigStore, identity: ServerIdentity, sources: SourceManager, siblings: SiblingLink,
+         relays: SiblingRelays, connections: ConnectionRegistry, status: WorkerStatus, hub: OriginHub) {
+        self.loop = loop
+        self.config = config
+        self.identity = identity
+        self.sources = sources
+        self.siblings = siblings
+        self.relays = relays
+        self.connections = connections
+        self.status = status
+        self.hub = hub
+    }
 
     /// The answer, or nil when it will come later through `connection.finish` (gathered from the
     /// other workers).
@@ -54,20 +74,20 @@ final class HTTPAPI {
             result = envelope(["data": ["major": .int(Int64(Version.major)), "minor": .int(Int64(Version.minor)),
                                         "revision": .int(Int64(Version.revision)), "version": .string(Version.string)]])
         case ("v1", "summaries"):
-            return gathered(req, c, ["what": "summary"]) { [unowned self] in envelope(["data": summaries($0)]) }
+            return gathered(req, c, .summary) { [unowned self] in envelope(["data": summaries($0)]) }
         case ("v1", "streams"):
-            return gathered(req, c, ["what": "streams"]) { [unowned self] in streamsAnswer($0, id: id, req) }
+            return gathered(req, c, .streams) { [unowned self] in streamsAnswer($0, id: id, req) }
         case ("v1", "clients") where req.method == "DELETE":
             guard let id else { return .json(envelope([:], code: Code.clientNotFound), callback: callback) }
-            return gathered(req, c, ["what": "kick", "id": .string(id)]) { [unowned self] parts in
+            return gathered(req, c, .kick(clientID: id)) { [unowned self] parts in
                 parts.contains(.bool(true)) ? envelope([:]) : envelope([:], code: Code.clientNotFound)
             }
         case ("v1", "clients"):
-            return gathered(req, c, ["what": "clients"]) { [unowned self] in clientsAnswer($0, id: id, req) }
+            return gathered(req, c, .clients) { [unowned self] in clientsAnswer($0, id: id, req) }
         case ("v1", "vhosts"):
-            return gathered(req, c, ["what": "vhosts"]) { [unowned self] in vhostsAnswer($0, id: id) }
+            return gathered(req, c, .vhosts) { [unowned self] in vhostsAnswer($0, id: id) }
         case ("v1", "processes"):
-            return gathered(req, c, ["what": "processes"]) { [unowned self] parts in
+            return gathered(req, c, .processes) { [unowned self] parts in
                 envelope(["processes": .array(parts.flatMap { $0.arrayValue ?? [] })])
             }
         case ("v1", "clusters"):
@@ -85,7 +105,7 @@ final class HTTPAPI {
     /// SRS's raw API: `rpc=raw` shows its switches; `rpc=reload` reloads the config as SIGHUP
     /// does, when `raw_api { enabled on; allow_reload on; }`.
     private func raw(_ req: HTTPRequestHead) -> JSONValue {
-        let api = server.config.httpAPI
+        let api = config.current.httpAPI
         switch req.queryValue("rpc") {
         case "raw":
             return envelope(["http_api": ["enabled": .bool(api.enabled), "listen": .string("\(api.listen.port)"),
@@ -94,7 +114,7 @@ final class HTTPAPI {
                                                       "allow_query": false, "allow_update": false]]])
         case "reload":
             guard api.rawAPI && api.rawAPIAllowReload else { return envelope([:], code: Code.rawAPIDisabled) }
-            guard let send = server.siblings.send else { return envelope([:], code: Code.rawAPI) }
+            guard let send = siblings.send else { return envelope([:], code: Code.rawAPI) }
             Log.trace("api: raw reload")
             send(.reload)
             return envelope([:])
@@ -105,17 +125,17 @@ final class HTTPAPI {
 
     /// `http_api { auth { enabled on; username u; password p; } }`: HTTP basic auth, as SRS.
     func authorized(_ req: HTTPRequestHead) -> Bool {
-        guard let user = server.config.httpAPI.authUsername else { return true }
+        guard let user = config.current.httpAPI.authUsername else { return true }
         guard let value = req.header("Authorization"), value.lowercased().hasPrefix("basic "),
               let decoded = Base64.decode(String(value.dropFirst(6)).trimmingBlanks) else { return false }
-        return decoded == Array("\(user):\(server.config.httpAPI.authPassword)".utf8)
+        return decoded == Array("\(user):\(config.current.httpAPI.authPassword)".utf8)
     }
 
     /// Asks every worker, then answers with `build(parts)`.
-    private func gathered(_ req: HTTPRequestHead, _ c: HTTPConnection, _ query: JSONValue,
+    private func gathered(_ req: HTTPRequestHead, _ c: HTTPConnection, _ query: WorkerQuery,
                           _ build: @escaping ([JSONValue]) -> JSONValue) -> HTTPResponse? {
         let callback = req.queryValue("callback")
-        server.siblings.gather(query, loop: server.loop, local: { [unowned self] in collect(query) }) { [weak c] parts in
+        siblings.gather(query, loop: loop, local: { [unowned self] in collect(query) }) { [weak c] parts in
             c?.finish(.json(build(parts), callback: callback), to: req)
         }
         return nil
@@ -123,8 +143,8 @@ final class HTTPAPI {
 
     /// `{code, server, service, pid, ...fields}`.
     func envelope(_ fields: JSONValue, code: Int64 = 0) -> JSONValue {
-        var members: [JSONMember] = [JSONMember("code", .int(code)), JSONMember("server", .string(server.serverID)),
-                                     JSONMember("service", .string(server.serviceID)), JSONMember("pid", .string("\(server.pid)"))]
+        var members: [JSONMember] = [JSONMember("code", .int(code)), JSONMember("server", .string(identity.serverID)),
+                                     JSONMember("service", .string(identity.serviceID)), JSONMember("pid", .string("\(identity.pid)"))]
         members += fields.members ?? []
         return .object(members)
     }
@@ -154,13 +174,14 @@ final class HTTPAPI {
         var origin: JSONValue = .null
         // A stream counts when a client publishes it here or on a sibling worker (not when an
         // edge pulls it: that one is not an origin).
-        if let v = server.config.vhost(vhost), let listen = server.config.listen.first {
+        let config = config.current
+        if let v = config.vhost(vhost), let listen = config.listen.first {
             let key = StreamKey(vhost: v.name, app: app, stream: stream)
-            let source = server.sources.find(key)
+            let source = sources.find(key)
             let here = source?.isPublished == true && source?.publisherKind == .client
-            if here || server.siblings.owner(of: key) != nil {
-                origin = ClustersAnswer.origin(listen: listen, coworker: coworker, vhost: v.name, api: server.config.httpAPI.listen,
-                                               httpPort: server.config.httpServer.enabled ? server.config.httpServer.listen.port : nil)
+            if here || siblings.owner(of: key) != nil {
+                origin = ClustersAnswer.origin(listen: listen, coworker: coworker, vhost: v.name, api: config.httpAPI.listen,
+                                               httpPort: config.httpServer.enabled ? config.httpServer.listen.port : nil)
                 Log.traceClient("origin cluster redirect", "Redirect vhost=\(v.name), path=\(app)/\(stream) to ip=\(origin["ip"]?.stringValue ?? ""), port=\(listen.port), api=\(origin["api"]?.stringValue ?? "")")
             }
         }

@@ -3,8 +3,9 @@ import Glibc
 import Protocol
 import System
 
-/// Edge and origin cluster for one worker (`Server.cluster`). Connections call in at a few
-/// points (see `RTMPConnection+Cluster.swift`, `HTTPService+Cluster.swift`); this owns the rest:
+/// Edge and origin cluster for one worker, and where a player's stream comes from when it is
+/// not published here. Connections call in at a few points (see `RTMPConnection+Cluster.swift`,
+/// `HTTPService+Cluster.swift`); this owns the rest:
 ///
 /// - play edge: one `PlayEdge` (an upstream pull) per stream and edge, started by its first
 ///   player, stopped when the source's last consumer leaves; with several workers, one of them
@@ -14,12 +15,17 @@ import System
 /// - token traverse: checking a client's tcUrl against an origin before serving it;
 /// - names of origins and coworkers, resolved off the loop and refreshed (`HostAddressCache`).
 final class ClusterService {
-    unowned let server: Server
+    private let loop: EventLoop
+    private let config: ConfigStore
+    private let sources: SourceManager
+    private let siblings: SiblingLink
+    private let relays: SiblingRelays
+    private let status: WorkerStatus
     private var resolverStorage: DNSResolver?
     private var resolverFailed = false
-    private(set) lazy var hosts = HostAddressCache(loop: server.loop) { [unowned self] in self.resolver }
+    private(set) lazy var hosts = HostAddressCache(loop: loop) { [unowned self] in self.resolver }
     /// Calls to coworkers' APIs and forward backends (kept-alive connections, bounded).
-    private(set) lazy var httpClient = HTTPClientPool(loop: server.loop, hosts: hosts,
+    private(set) lazy var httpClient = HTTPClientPool(loop: loop, hosts: hosts,
                                                  limits: HTTPClientPool.Limits(maxActive: OriginDiscovery.maxPeers, maxQueued: 1024))
     private lazy var discovery = OriginDiscovery(client: httpClient, hosts: hosts)
     private var playEdges: [StreamKey: PlayEdge] = [:]
@@ -32,14 +38,22 @@ final class ClusterService {
     private var addressNames: [UpstreamEndpoint: String] = [:]
     private var publishRoundRobin = ReconnectPolicy()
 
-    init(server: Server) { self.server = server }
+    init(loop: EventLoop, config: ConfigStore, sources: SourceManager, siblings: SiblingLink, relays: SiblingRelays,
+         status: WorkerStatus) {
+        self.loop = loop
+        self.config = config
+        self.sources = sources
+        self.siblings = siblings
+        self.relays = relays
+        self.status = status
+    }
 
     /// The async resolver, opened on first use (nil if the pipe cannot be made: names then fail).
     var resolver: DNSResolver? {
         if let r = resolverStorage { return r }
         guard !resolverFailed else { return nil }
         do {
-            resolverStorage = try DNSResolver(loop: server.loop)
+            resolverStorage = try DNSResolver(loop: loop)
         } catch {
             resolverFailed = true
             Log.error("dns resolver: \(error)")
@@ -59,7 +73,7 @@ final class ClusterService {
     /// reload applies at the next attempt).
     func originEndpoints(vhost: String) -> StreamIngester.EndpointProvider {
         { [weak self] done in
-            guard let self, let v = self.server.config.vhost(vhost) else {
+            guard let self, let v = self.config.current.vhost(vhost) else {
                 done([])
                 return
             }
@@ -85,6 +99,19 @@ final class ClusterService {
         }
     }
 
+    // MARK: - Players
+
+    /// A player joined `source` here: on an edge vhost the stream is pulled from an origin
+    /// (`upstream`: what to ask it for), once per edge; elsewhere, when a sibling worker
+    /// publishes it, from that worker.
+    func playerJoined(_ source: LiveSource, vhost: VhostConfig, upstream: @autoclosure () -> UpstreamRequest) {
+        guard vhost.cluster.isEdge else {
+            relays.playerJoined(source)
+            return
+        }
+        edgePlayerJoined(source: source, request: upstream(), vhost: vhost)
+    }
+
     // MARK: - Edge play
 
     /// A player joined `source` on an edge vhost: make sure the stream is pulled from an origin,
@@ -94,14 +121,14 @@ final class ClusterService {
     func edgePlayerJoined(source: LiveSource, request: UpstreamRequest, vhost: VhostConfig) {
         let key = source.key
         guard vhost.cluster.isEdge, playEdges[key] == nil, claims[key] == nil, !source.isPublished else { return }
-        if server.relays.playerJoined(source) { return }
+        if relays.playerJoined(source) { return }
         // Alone, or quitting (its siblings must not depend on it): pull without a claim.
-        guard server.siblings.linked, !server.isDraining else {
+        guard siblings.linked, !status.isDraining else {
             startPull(source, request: request, vhost: vhost)
             return
         }
         claims[key] = (source, request)
-        server.siblings.published(key)
+        siblings.published(key)
     }
 
     /// The master refused our claim of `key`: another worker pulls it. False when `key` was not
@@ -115,22 +142,22 @@ final class ClusterService {
     /// The registry of the master changed: settles our claims, and claims again the edge
     /// streams that players here wait for while nobody pulls them (their puller quit).
     func streamsChanged() {
-        let me = server.siblings.me
+        let me = siblings.me
         for (key, claim) in claims {
-            guard let owner = server.siblings.owner(of: key) else { continue }
+            guard let owner = siblings.owner(of: key) else { continue }
             claims.removeValue(forKey: key)
             let source = claim.source
             if owner.worker != me {
-                server.relays.playerJoined(source)
-            } else if source.consumerCount > 0, let vhost = server.config.vhost(source.vhost), vhost.cluster.isEdge {
+                relays.playerJoined(source)
+            } else if source.consumerCount > 0, let vhost = config.current.vhost(source.vhost), vhost.cluster.isEdge {
                 startPull(source, request: claim.request, vhost: vhost)
             } else {
-                server.siblings.unpublished(key)
+                siblings.unpublished(key)
             }
         }
         // Only streams nobody claims: one a sibling holds is relayed from it (`SiblingRelays`).
-        for source in server.sources.sources.values where source.consumerCount > 0 && !source.isPublished {
-            guard server.siblings.owner(of: source.key) == nil, let vhost = server.config.vhost(source.vhost),
+        for source in sources.sources.values where source.consumerCount > 0 && !source.isPublished {
+            guard siblings.owner(of: source.key) == nil, let vhost = config.current.vhost(source.vhost),
                   vhost.cluster.isEdge else { continue }
             let request = UpstreamRequest(vhost: source.vhost, app: source.app, stream: source.stream, query: "", cluster: vhost.cluster)
             edgePlayerJoined(source: source, request: request, vhost: vhost)
@@ -140,12 +167,12 @@ final class ClusterService {
     /// Retired by an upgrade: the streams this worker pulls are the new workers' to claim (they
     /// stop relaying from here and claim them anew); its own players keep its pulls.
     func releaseClaims() {
-        for key in playEdges.keys { server.siblings.unpublished(key) }
+        for key in playEdges.keys { siblings.unpublished(key) }
         let pending = claims
         claims.removeAll()
         for (key, claim) in pending {
-            server.siblings.unpublished(key)
-            guard claim.source.consumerCount > 0, let vhost = server.config.vhost(claim.source.vhost), vhost.cluster.isEdge else { continue }
+            siblings.unpublished(key)
+            guard claim.source.consumerCount > 0, let vhost = config.current.vhost(claim.source.vhost), vhost.cluster.isEdge else { continue }
             edgePlayerJoined(source: claim.source, request: claim.request, vhost: vhost)
         }
     }
@@ -155,7 +182,7 @@ final class ClusterService {
         if vhost.cluster.upstreamProtocol != "rtmp" {
             Log.warn("edge \(vhost.name): cluster protocol \(vhost.cluster.upstreamProtocol) is not supported, pulling with rtmp")
         }
-        let ingester = StreamIngester(source: source, request: request, loop: server.loop, resolver: resolver,
+        let ingester = StreamIngester(source: source, request: request, loop: loop, resolver: resolver,
                                       options: ingestOptions, endpoints: originEndpoints(vhost: vhost.name))
         ingester.onSessionError = { [weak self] e in self?.upstreamFailed(e) }
         let edge = PlayEdge(ingester: ingester)
@@ -163,10 +190,10 @@ final class ClusterService {
         edge.onStopped = { [weak self, weak source] in
             self?.playEdges.removeValue(forKey: key)
             source?.onLastConsumerLeft = nil
-            self?.server.siblings.unpublished(key)
+            self?.siblings.unpublished(key)
         }
         guard edge.start() else {
-            server.siblings.unpublished(key)
+            siblings.unpublished(key)
             return
         }
         playEdges[key] = edge
@@ -175,7 +202,7 @@ final class ClusterService {
 
     private var ingestOptions: StreamIngester.Options {
         var o = StreamIngester.Options()
-        o.chunkSize = server.config.chunkSize
+        o.chunkSize = config.current.chunkSize
         return o
     }
 
@@ -185,8 +212,8 @@ final class ClusterService {
     /// already forwards the stream (the second publisher is refused).
     func edgePublish(source: LiveSource, request: UpstreamRequest, vhost: VhostConfig, cid: String) -> EdgeForwarder? {
         guard forwarders[source.key] == nil else { return nil }
-        let f = EdgeForwarder(request: request, source: source, loop: server.loop, resolver: resolver,
-                              chunkSize: server.config.chunkSize, cid: cid,
+        let f = EdgeForwarder(request: request, source: source, loop: loop, resolver: resolver,
+                              chunkSize: config.current.chunkSize, cid: cid,
                               pickFirst: { [weak self] n in self?.publishRoundRobin.nextIndex(count: n) ?? 0 },
                               endpoints: originEndpoints(vhost: vhost.name))
         forwarders[source.key] = f
@@ -220,7 +247,7 @@ final class ClusterService {
             return
         }
         let key = cid
-        let s = RTMPClientSession(endpoint: list[index], request: upstream, mode: .connectOnly, loop: server.loop,
+        let s = RTMPClientSession(endpoint: list[index], request: upstream, mode: .connectOnly, loop: loop,
                                   resolver: resolver, cid: cid)
         tokenChecks[key] = s
         s.onReady = { [weak self, weak s] in
@@ -255,8 +282,8 @@ final class ClusterService {
     func shouldDiscover(vhost: VhostConfig, app: String, stream: String) -> Bool {
         guard vhost.cluster.originCluster && !vhost.cluster.isEdge && !vhost.cluster.coworkers.isEmpty else { return false }
         let key = StreamKey(vhost: vhost.name, app: app, stream: stream)
-        if server.sources.find(key)?.isPublished == true { return false }
-        return server.siblings.owner(of: key) == nil
+        if sources.find(key)?.isPublished == true { return false }
+        return siblings.owner(of: key) == nil
     }
 
     /// Asks the vhost's coworkers where `app/stream` is published.

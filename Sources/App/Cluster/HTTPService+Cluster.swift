@@ -19,17 +19,17 @@ extension HTTPService {
                 return .response(r)
             }
             return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
-                let source = self.server.sources.fetchOrCreate(StreamKey(vhost: vhost.name, app: app, stream: stream), now: self.server.loop.now)
+                let source = sources.fetchOrCreate(StreamKey(vhost: vhost.name, app: app, stream: stream), now: loop.now)
                 Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
                 c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                                       hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
                 let upstream = UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster)
-                self.server.cluster.edgePlayerJoined(source: source, request: upstream, vhost: vhost)
+                cluster.edgePlayerJoined(source: source, request: upstream, vhost: vhost)
             }
         }
-        guard server.cluster.shouldDiscover(vhost: vhost, app: app, stream: stream) else { return nil }
+        guard cluster.shouldDiscover(vhost: vhost, app: app, stream: stream) else { return nil }
         let clientHost = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0
-        server.cluster.discoverOrigin(vhost: vhost, app: app, stream: stream, clientHost: clientHost, cid: c.cid) { [weak c] origin in
+        cluster.discoverOrigin(vhost: vhost, app: app, stream: stream, clientHost: clientHost, cid: c.cid) { [weak c] origin in
             guard let c else { return }
             guard let origin, let port = origin.httpPort else {
                 if let origin {

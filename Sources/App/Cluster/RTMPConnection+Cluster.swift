@@ -29,12 +29,12 @@ extension RTMPConnection {
     /// when the check started.
     func startTokenTraverse(vhost: VhostConfig) -> Bool {
         guard vhost.cluster.isEdge && vhost.cluster.tokenTraverse else { return false }
-        cluster.checkingToken = true
+        clusterState.checkingToken = true
         pauseReading(.tokenTraverse, true)
-        server.cluster.checkToken(request: request, vhost: vhost, cid: cid) { [weak self] error in
+        cluster.checkToken(request: request, vhost: vhost, cid: cid) { [weak self] error in
             guard let self, !self.socket.closed else { return }
             Log.cid = self.cid
-            self.cluster.checkingToken = false
+            self.clusterState.checkingToken = false
             if let error {
                 Log.warnRepeated("reject client", "reject client: edge token traverse failed, tcUrl=\(self.request.tcUrl): \(error)", cid: self.cid)
                 self.rtmp.rejectConnect(description: "edge token traverse failed")
@@ -55,7 +55,7 @@ extension RTMPConnection {
 
     /// The connection closed: stop its pending cluster work.
     func clusterConnectionClosed() {
-        if cluster.checkingToken { server.cluster.cancelTokenCheck(cid: cid) }
+        if clusterState.checkingToken { cluster.cancelTokenCheck(cid: cid) }
     }
 
     // MARK: - Play
@@ -64,10 +64,10 @@ extension RTMPConnection {
     /// answers with SRS's RTMP 302 (after Play.Start, as SRS), then closes within 3 s; when no
     /// coworker has it the player is closed (SRS: "no origin"). Returns true when it took over.
     func redirectPlayIfElsewhere(source: LiveSource, vhost: VhostConfig) -> Bool {
-        guard server.cluster.shouldDiscover(vhost: vhost, app: source.app, stream: source.stream) else { return false }
-        cluster.redirecting = true
+        guard cluster.shouldDiscover(vhost: vhost, app: source.app, stream: source.stream) else { return false }
+        clusterState.redirecting = true
         let r = request
-        server.cluster.discoverOrigin(vhost: vhost, app: r.app, stream: r.stream, clientHost: r.host, cid: cid) { [weak self] origin in
+        cluster.discoverOrigin(vhost: vhost, app: r.app, stream: r.stream, clientHost: r.host, cid: cid) { [weak self] origin in
             guard let self, !self.socket.closed else { return }
             Log.cid = self.cid
             guard let origin else {
@@ -80,7 +80,7 @@ extension RTMPConnection {
             self.writeOutput()
             // SRS waits up to 3 s for the client to answer, then closes; a client that follows
             // the redirect closes first.
-            self.server.loop.schedule(afterMs: 3000) { [weak self] in self?.socket.closeWhenFlushed() }
+            self.loop.schedule(afterMs: 3000) { [weak self] in self?.socket.closeWhenFlushed() }
         }
         return true
     }
@@ -88,11 +88,7 @@ extension RTMPConnection {
     /// A player was added to `source`: on an edge, the stream is pulled from an origin; else,
     /// when a sibling worker publishes it, from that worker.
     func playerJoinedCluster(source: LiveSource, vhost: VhostConfig) {
-        guard vhost.cluster.isEdge else {
-            server.relays.playerJoined(source)
-            return
-        }
-        server.cluster.edgePlayerJoined(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster), vhost: vhost)
+        cluster.playerJoined(source, vhost: vhost, upstream: UpstreamRequest(client: request, cluster: vhost.cluster))
     }
 
     // MARK: - Publish
@@ -102,15 +98,15 @@ extension RTMPConnection {
     /// edge is refused; losing the upstream ends the client. Returns true when it took over.
     func publishThroughEdge(vhost: VhostConfig) -> Bool {
         guard vhost.cluster.isEdge else { return false }
-        let source = server.sources.fetchOrCreate(request.streamKey, now: server.loop.now)
-        guard let f = server.cluster.edgePublish(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster),
+        let source = sources.fetchOrCreate(request.streamKey, now: loop.now)
+        guard let f = cluster.edgePublish(source: source, request: UpstreamRequest(client: request, cluster: vhost.cluster),
                                                  vhost: vhost, cid: cid) else {
             Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (edge already forwards it)", cid: cid)
             rejectBusyPublish()
             return true
         }
         role = .edgePublisher(f)
-        lastMediaMs = server.loop.now
+        lastMediaMs = loop.now
         f.onFailure = { [weak self] error in
             guard let self else { return }
             Log.cid = self.cid
@@ -127,7 +123,7 @@ extension RTMPConnection {
     func forwardEdgePublish(_ m: RTMPMessage) -> Bool {
         guard case .edgePublisher(let f) = role else { return false }
         if m.isMedia {
-            lastMediaMs = server.loop.now
+            lastMediaMs = loop.now
             gotFirstMedia = true
         }
         f.forward(m)

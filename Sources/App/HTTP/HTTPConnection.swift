@@ -8,7 +8,11 @@ import System
 final class HTTPConnection: ServerConnection {
     let cid: String
     let socket: StreamSocket
-    unowned let server: Server
+    let loop: EventLoop
+    private let config: ConfigStore
+    private let connections: ConnectionRegistry
+    private let router: HTTPService
+    private let hooks: HookService
     /// Which services this listener offers (a port may serve both, as SRS when the ports are equal).
     let servesAPI: Bool
     let servesFiles: Bool
@@ -36,14 +40,30 @@ final class HTTPConnection: ServerConnection {
     /// worker to 1.7 GB.
     static let maxUnsentBytes = 256 * 1024
 
-    init(socket: StreamSocket, server: Server, servesAPI: Bool, servesFiles: Bool) {
+    /// What an HTTP connection uses of its worker.
+    struct Services {
+        let loop: EventLoop
+        let config: ConfigStore
+        /// Where it deregisters when closed.
+        let connections: ConnectionRegistry
+        /// Answers its requests.
+        let router: HTTPService
+        /// http_hooks about this client (its HTTP-FLV play ends with it).
+        let hooks: HookService
+    }
+
+    init(socket: StreamSocket, services: Services, servesAPI: Bool, servesFiles: Bool) {
         self.socket = socket
-        self.server = server
+        loop = services.loop
+        config = services.config
+        connections = services.connections
+        router = services.router
+        hooks = services.hooks
         self.servesAPI = servesAPI
         self.servesFiles = servesFiles
         self.cid = Log.newContextID()
-        self.createdMs = server.loop.now
-        self.clock = HTTPRequestClock(now: server.loop.now)
+        self.createdMs = loop.now
+        self.clock = HTTPRequestClock(now: loop.now)
         socket.onData = { [unowned self] bytes in self.received(bytes) }
         socket.onClose = { [unowned self] _ in self.closed() }
     }
@@ -65,7 +85,7 @@ final class HTTPConnection: ServerConnection {
         } else {
             info.type = "http-api"
         }
-        info.aliveMs = server.loop.now - createdMs
+        info.aliveMs = loop.now - createdMs
         info.sendBytes = socket.bytesWritten
         info.recvBytes = socket.bytesRead
         return info
@@ -128,7 +148,7 @@ final class HTTPConnection: ServerConnection {
         lastRequest = h
         Log.infoClient("HTTP request", "HTTP \(h.method) \(h.target)", cid: cid)
         waiting = true
-        if let r = server.http.route(h, body: body, connection: self) { finish(r, to: h) }
+        if let r = router.route(h, body: body, connection: self) { finish(r, to: h) }
     }
 
     /// Answers the request being handled (at once, or later for answers gathered from workers),
@@ -144,7 +164,7 @@ final class HTTPConnection: ServerConnection {
     /// Moves the request clock to where the connection is now.
     private func observe() {
         clock.observe(handling: waiting || flv != nil || socket.pendingBytes > 0, readingBody: head != nil,
-                      headStarted: !parser.isIdle, now: server.loop.now)
+                      headStarted: !parser.isIdle, now: loop.now)
     }
 
     /// Waiting for its client (a request head or body not complete, keep-alive idle), not
@@ -157,7 +177,7 @@ final class HTTPConnection: ServerConnection {
     func evict(_ why: String) {
         guard !socket.closed else { return }
         Log.warnRepeated("http client closed waiting", "http client \(socket.peerIP):\(socket.peerPort) closed after "
-                         + "\(server.loop.now - clock.since)ms waiting for its "
+                         + "\(loop.now - clock.since)ms waiting for its "
                          + "\(clock.phase == .body ? "request body" : clock.phase == .idle ? "next request" : "request head"), "
                          + "recv=\(socket.bytesRead): \(why)", cid: cid)
         socket.close()
@@ -191,7 +211,7 @@ final class HTTPConnection: ServerConnection {
     func commonHeaders(for req: HTTPRequestHead?) -> [HTTPHeader] {
         var h = [HTTPHeader("Server", Version.server)]
         let api = servesAPI && (!servesFiles || req.map(HTTPService.isAPI) == true)
-        if api ? server.config.httpAPI.crossdomain : server.config.httpServer.crossdomain {
+        if api ? config.current.httpAPI.crossdomain : config.current.httpServer.crossdomain {
             h.append(HTTPHeader("Access-Control-Allow-Origin", "*"))
             h.append(HTTPHeader("Access-Control-Allow-Methods", "GET, POST, HEAD, PUT, DELETE, OPTIONS"))
             h.append(HTTPHeader("Access-Control-Allow-Headers", "*"))
@@ -205,8 +225,8 @@ final class HTTPConnection: ServerConnection {
             f.stop()
             flv = nil
         }
-        server.hooks.streamEnded(cid: cid)
-        server.remove(self)
+        hooks.streamEnded(cid: cid)
+        connections.remove(self)
     }
 
     func tick(now: Int64) {
@@ -216,7 +236,7 @@ final class HTTPConnection: ServerConnection {
             return
         }
         observe()
-        if let why = clock.overdue(now: now, timeouts: server.config.clientTimeouts, keepAliveMs: Self.idleTimeoutMs) {
+        if let why = clock.overdue(now: now, timeouts: config.current.clientTimeouts, keepAliveMs: Self.idleTimeoutMs) {
             // An idle keep-alive connection ending is routine; a request that never came is not.
             if clock.phase == .idle {
                 socket.close()

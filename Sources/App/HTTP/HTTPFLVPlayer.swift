@@ -13,10 +13,10 @@ final class HTTPFLVPlayer: LiveConsumer {
     init(source: LiveSource, connection: HTTPConnection, play: PlayConfig, hasAudio: Bool, hasVideo: Bool) {
         self.source = source
         self.connection = connection
-        output = PlayerOutput(socket: connection.socket, loop: connection.server.loop, cid: connection.cid, play: play)
+        output = PlayerOutput(socket: connection.socket, loop: connection.loop, cid: connection.cid, play: play)
         connection.startStream(contentType: "video/x-flv")
         connection.socket.send(HTTPChunked.chunk(FLVHeader.bytes(hasAudio: hasAudio, hasVideo: hasVideo)))
-        source.addConsumer(self, now: connection.server.loop.now)
+        source.addConsumer(self, now: connection.loop.now)
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
         output.flush()
     }
@@ -43,6 +43,6 @@ final class HTTPFLVPlayer: LiveConsumer {
     }
 
     func stop() {
-        source.removeConsumer(self, now: connection.server.loop.now)
+        source.removeConsumer(self, now: connection.loop.now)
     }
 }

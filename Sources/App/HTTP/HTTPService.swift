@@ -4,11 +4,29 @@ import System
 
 /// Routes HTTP requests: health probes, the API, HTTP-FLV live streams, static files.
 final class HTTPService {
-    unowned let server: Server
-    lazy var api = HTTPAPI(server: server)
-    lazy var files = StaticFiles(server: server)
+    let loop: EventLoop
+    let config: ConfigStore
+    let sources: SourceManager
+    let siblings: SiblingLink
+    let cluster: ClusterService
+    let api: HTTPAPI
+    let files: StaticFiles
+    /// http_hooks and security of HTTP-FLV and HLS players.
+    let hooks: HookService
+    private let status: WorkerStatus
 
-    init(server: Server) { self.server = server }
+    init(loop: EventLoop, config: ConfigStore, sources: SourceManager, siblings: SiblingLink, cluster: ClusterService,
+         api: HTTPAPI, files: StaticFiles, hooks: HookService, status: WorkerStatus) {
+        self.loop = loop
+        self.config = config
+        self.sources = sources
+        self.siblings = siblings
+        self.cluster = cluster
+        self.api = api
+        self.files = files
+        self.hooks = hooks
+        self.status = status
+    }
 
     /// A response, or nil when the connection now streams (HTTP-FLV).
     func route(_ req: HTTPRequestHead, body: [UInt8], connection c: HTTPConnection) -> HTTPResponse? {
@@ -17,7 +35,7 @@ final class HTTPService {
         case "/healthz":
             return .text(200, "ok\n")
         case "/readyz":
-            return server.isDraining ? .text(503, "draining\n") : .text(200, "ready\n")
+            return status.isDraining ? .text(503, "draining\n") : .text(200, "ready\n")
         default:
             break
         }
@@ -50,7 +68,7 @@ final class HTTPService {
     /// no mount may still be a static .flv file.
     private func serveFLV(_ req: HTTPRequestHead, connection c: HTTPConnection) -> FLVOutcome {
         let host = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0
-        guard let vhost = server.config.vhost(host), vhost.httpRemux.enabled,
+        guard let vhost = config.current.vhost(host), vhost.httpRemux.enabled,
               let (app, stream) = FLVMount.match(template: vhost.httpRemux.mount, path: req.path) else { return .notMounted }
         // The parser already refused control characters in the path and query; the rest of the
         // name rule (the Host as vhost) is the same as for RTMP.
@@ -62,8 +80,8 @@ final class HTTPService {
         if let outcome = clusterFLV(req, vhost: vhost, app: app, stream: stream, connection: c) { return outcome }
         // Published here, or on a sibling worker (then pulled from there for this player).
         let key = StreamKey(vhost: vhost.name, app: app, stream: stream)
-        let local = server.sources.find(key)
-        guard local?.isPublished == true || server.siblings.owner(of: key) != nil else {
+        let local = sources.find(key)
+        guard local?.isPublished == true || siblings.owner(of: key) != nil else {
             return .response(.text(404, "Stream Not Found\n"))
         }
         if req.method == "HEAD" {
@@ -72,11 +90,12 @@ final class HTTPService {
             return .response(r)
         }
         return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
-            let source = self.server.sources.fetchOrCreate(key, now: self.server.loop.now)
+            let source = sources.fetchOrCreate(key, now: loop.now)
             Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
             c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
                                   hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
-            self.server.relays.playerJoined(source)
+            cluster.playerJoined(source, vhost: vhost,
+                                 upstream: UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster))
         }
     }
 }

@@ -5,16 +5,17 @@ import System
 /// Static files under `http_server.dir` (and the HLS path): MIME types, HEAD, single ranges.
 /// Request paths arrive normalized by the parser (no `..` can escape the root).
 final class StaticFiles {
-    unowned let server: Server
+    private let config: ConfigStore
     /// Files larger than this are refused rather than read into memory (HLS segments are far smaller).
     static let maxFileBytes = 64 * 1024 * 1024
 
-    init(server: Server) { self.server = server }
+    init(config: ConfigStore) { self.config = config }
 
     func serve(_ req: HTTPRequestHead) -> HTTPResponse {
-        var roots = [server.config.httpServer.dir]
+        let config = config.current
+        var roots = [config.httpServer.dir]
         if req.path.hasSuffix(".m3u8") || req.path.hasSuffix(".ts") {
-            for v in server.config.vhosts where v.hls.enabled && !roots.contains(v.hls.path) { roots.append(v.hls.path) }
+            for v in config.vhosts where v.hls.enabled && !roots.contains(v.hls.path) { roots.append(v.hls.path) }
         }
         for root in roots {
             var path = root + req.path

@@ -27,11 +27,11 @@ extension HTTPService {
     func hlsPlaylistChecked(_ req: HTTPRequestHead, connection c: HTTPConnection) -> HLSSessionOutcome {
         guard req.method == "GET", req.path.hasSuffix(".m3u8") else { return .notApplicable }
         let host = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0
-        guard let vhost = server.config.vhost(host), vhost.hls.enabled, vhost.hooks.hlsSessions,
+        guard let vhost = config.current.vhost(host), vhost.hls.enabled, vhost.hooks.hlsSessions,
               vhost.security.enabled || !vhost.hooks.urls(.play).isEmpty || !vhost.hooks.urls(.stop).isEmpty,
               FileSystem.info(vhost.hls.path + req.path)?.isRegular == true else { return .notApplicable }
         let given = req.queryValue("hls_ctx").flatMap { Self.isSessionID($0) ? $0 : nil }
-        if let id = given, server.hooks.hlsSessions.touch(id, now: server.loop.now) {
+        if let id = given, hooks.hlsSessions.touch(id, now: loop.now) {
             return .response(sessionPlaylist(req, id: id, vhost: vhost))
         }
         // SRS's request for HLS: the stream keeps its extension, the tcUrl is http://host/app.
@@ -49,11 +49,11 @@ extension HTTPService {
         }
         let accept = { [weak self] () -> HTTPResponse in
             guard let self else { return .text(503, "Service Unavailable\n") }
-            self.server.hooks.hlsSessionStarted(client: client, expiresAfterMs: Int64(vhost.hls.window * 2000))
+            self.hooks.hlsSessionStarted(client: client, expiresAfterMs: Int64(vhost.hls.window * 2000))
             Log.traceClient("hls: session", "hls: play \(vhost.name)\(req.path) as session \(id) for \(c.socket.peerIP)", cid: c.cid)
             return given == nil ? Self.masterPlaylist(req, id: id) : self.sessionPlaylist(req, id: id, vhost: vhost)
         }
-        guard let _ = server.hooks.decide([(.play, vhost.hooks.urls(.play))], client: client, timeoutMs: vhost.hooks.timeoutMs, { [weak c] refusal in
+        guard let _ = hooks.decide([(.play, vhost.hooks.urls(.play))], client: client, timeoutMs: vhost.hooks.timeoutMs, { [weak c] refusal in
             guard let c, !c.socket.closed else { return }
             Log.cid = c.cid
             if let refusal {

@@ -21,9 +21,9 @@ extension HTTPService {
         let started = { [weak self, weak c] in
             guard let self, let c else { return }
             start()
-            if c.flv != nil { self.server.hooks.streamStarted(.play, client: client) }
+            if c.flv != nil { self.hooks.streamStarted(.play, client: client) }
         }
-        guard req.method == "GET", let _ = server.hooks.decide([(.play, vhost.hooks.urls(.play))], client: client,
+        guard req.method == "GET", let _ = hooks.decide([(.play, vhost.hooks.urls(.play))], client: client,
                                                                timeoutMs: vhost.hooks.timeoutMs, { [weak c] refusal in
             guard let c, !c.socket.closed else { return }
             Log.cid = c.cid

@@ -30,14 +30,14 @@ extension RTMPConnection {
     /// now); true when it was refused, or when hooks decide: then `serve` runs once they
     /// accepted, followed by what the client sent meanwhile.
     func checkAccess(_ action: SecurityRules.Action, serve: @escaping () -> Void) -> Bool {
-        guard !isInternal, let vhost = server.config.vhost(request.vhost) else { return false }
+        guard !isInternal, let vhost = config.current.vhost(request.vhost) else { return false }
         if let why = vhost.security.refusal(action, ip: socket.peerIP) {
             refuseAccess(action, "security: \(why)", client: "denied by security rules")
             return true
         }
         let event: HookEvent = action == .publish ? .publish : .play
         let asked = [(HookEvent.connect, vhost.hooks.urls(.connect)), (event, vhost.hooks.urls(event))]
-        guard let decision = server.hooks.decide(asked, client: hookClient, timeoutMs: vhost.hooks.timeoutMs, { [weak self] refusal in
+        guard let decision = hooks.decide(asked, client: hookClient, timeoutMs: vhost.hooks.timeoutMs, { [weak self] refusal in
             self?.accessDecided(action, refusal, serve: serve)
         }) else { return false }
         access.decision = decision
@@ -75,8 +75,8 @@ extension RTMPConnection {
     func accessStarted() {
         guard !isInternal else { return }
         switch role {
-        case .publisher, .edgePublisher: server.hooks.streamStarted(.publish, client: hookClient)
-        case .player: server.hooks.streamStarted(.play, client: hookClient)
+        case .publisher, .edgePublisher: hooks.streamStarted(.publish, client: hookClient)
+        case .player: hooks.streamStarted(.play, client: hookClient)
         case .none: break
         }
     }
@@ -84,7 +84,7 @@ extension RTMPConnection {
     /// The client's publish or play ends (called before `role` is reset).
     func accessRoleEnded() {
         if case .none = role { return }
-        server.hooks.streamEnded(cid: cid)
+        hooks.streamEnded(cid: cid)
     }
 
     /// The connection closed: a pending decision is dropped; on_close once `connect` was accepted.
@@ -92,6 +92,6 @@ extension RTMPConnection {
         access.decision?.cancel()
         access.decision = nil
         guard !isInternal, rtmp.isConnected else { return }
-        server.hooks.rtmpClosed(client: hookClient, sendBytes: socket.bytesWritten, recvBytes: socket.bytesRead)
+        hooks.rtmpClosed(client: hookClient, sendBytes: socket.bytesWritten, recvBytes: socket.bytesRead)
     }
 }

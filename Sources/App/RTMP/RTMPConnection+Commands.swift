@@ -17,7 +17,7 @@ extension RTMPConnection {
             rejectConnect("\(bad)")
             return
         }
-        guard let vhost = server.config.vhost(request.vhost) else {
+        guard let vhost = config.current.vhost(request.vhost) else {
             rejectConnect("vhost \(request.vhost) not found")
             return
         }
@@ -38,12 +38,12 @@ extension RTMPConnection {
 
     /// Accepts the `connect`; SRS puts its version, pid and this client's id in the answer.
     func acceptConnect() {
-        rtmp.acceptConnect(chunkSize: server.config.chunkSize, data: [
+        rtmp.acceptConnect(chunkSize: config.current.chunkSize, data: [
             AMF0Property("version", .string(Version.string)),
             AMF0Property("srs_sig", .string(Version.signature)),
             AMF0Property("srs_server", .string(Version.server)),
             AMF0Property("srs_version", .string(Version.string)),
-            AMF0Property("srs_pid", .number(Double(server.pid))),
+            AMF0Property("srs_pid", .number(Double(serverPID))),
             AMF0Property("srs_id", .string(cid)),
         ])
         writeOutput()
@@ -53,7 +53,7 @@ extension RTMPConnection {
     /// stream) into the request. False when `StreamName` refuses it: then it was answered with
     /// `onStatus(refusal)` and the connection closes.
     private func streamRequest(_ command: String, name: String, refusal: String) throws -> Bool {
-        guard case .none = role, !cluster.redirecting else { throw RTMPError.malformed("\(command) on a busy connection") }
+        guard case .none = role, !clusterState.redirecting else { throw RTMPError.malformed("\(command) on a busy connection") }
         request.setStream(name)
         if let bad = request.nameRefusal {
             rtmp.rejectStream(code: refusal, description: "\(bad)")
@@ -62,7 +62,7 @@ extension RTMPConnection {
             Log.warnRepeated(command == "publish" ? "reject publish" : "reject play", "reject \(command): \(bad)", cid: cid)
             return false
         }
-        if let v = server.config.vhost(request.vhost) { request.vhost = v.name }
+        if let v = config.current.vhost(request.vhost) { request.vhost = v.name }
         return true
     }
 
@@ -83,20 +83,20 @@ extension RTMPConnection {
     /// Serves a publish that passed the access checks: through the edge, or as the stream's publisher.
     func servePublish() {
         defer { accessStarted() }
-        if let v = server.config.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
-        let source = server.sources.fetchOrCreate(request.streamKey, now: server.loop.now)
-        guard source.publish(cid: cid, now: server.loop.now) else {
+        if let v = config.current.vhost(request.vhost), publishThroughEdge(vhost: v) { return }
+        let source = sources.fetchOrCreate(request.streamKey, now: loop.now)
+        guard source.publish(cid: cid, now: loop.now) else {
             Log.warnRepeated("reject publish", "reject publish: stream \(source.key) is busy (publisher \(source.publisherCID ?? "-"))", cid: cid)
             rejectBusyPublish()
             return
         }
         role = .publisher(source)
         source.tcUrl = request.tcUrl
-        lastMediaMs = server.loop.now
+        lastMediaMs = loop.now
         rtmp.acceptPublish()
         writeOutput()
         Log.traceClient("start publish stream", "\(rtmp.isFMLE ? "FMLE" : "flash") start publish stream \(source.key), tcUrl=\(request.tcUrl)", cid: cid)
-        server.streamPublished(source)
+        published(source)
     }
 
     func onPlay(_ name: String) throws {
@@ -109,20 +109,20 @@ extension RTMPConnection {
     /// Serves a play that passed the access checks.
     func servePlay() {
         defer { accessStarted() }
-        let vhost = server.config.vhost(request.vhost)
+        let vhost = config.current.vhost(request.vhost)
         var play = vhost?.play ?? PlayConfig()
         // A sibling's relay pull is merged by the sibling's own players: writing at once here
         // keeps the two hops from adding their delays.
         if isInternal { play.mwMsgs = 0 }
-        output = PlayerOutput(socket: socket, loop: server.loop, cid: cid, play: play)
-        let source = server.sources.fetchOrCreate(request.streamKey, now: server.loop.now)
+        output = PlayerOutput(socket: socket, loop: loop, cid: cid, play: play)
+        let source = sources.fetchOrCreate(request.streamKey, now: loop.now)
         rtmp.acceptPlay()
         writeOutput()
         // A sibling worker's relay pull is served as it is: no redirect, no pull of its own.
         if !isInternal, let v = vhost, redirectPlayIfElsewhere(source: source, vhost: v) { return }
         role = .player(source)
         Log.traceClient("start play stream", "start play stream \(source.key), published=\(source.isPublished), consumers=\(source.consumerCount + 1)", cid: cid)
-        source.addConsumer(self, now: server.loop.now)
+        source.addConsumer(self, now: loop.now)
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
         output?.flush()
         if !isInternal, let v = vhost { playerJoinedCluster(source: source, vhost: v) }

@@ -8,7 +8,7 @@ extension RTMPConnection: LiveConsumer {
     func onMedia(_ m: RTMPMessage) {
         if forwardEdgePublish(m) { return }
         guard case .publisher(let source) = role else { return }
-        lastMediaMs = server.loop.now
+        lastMediaMs = loop.now
         gotFirstMedia = true
         source.onMessage(MediaMessage(type: m.type, timestamp: m.timestamp, payload: m.payload))
     }

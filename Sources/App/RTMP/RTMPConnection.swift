@@ -3,6 +3,26 @@ import Kernel
 import Protocol
 import System
 
+/// What an RTMP connection uses of its worker.
+struct RTMPServices {
+    let loop: EventLoop
+    let config: ConfigStore
+    let sources: SourceManager
+    /// Where it deregisters when closed.
+    let connections: ConnectionRegistry
+    /// Told of its publishes (the master's registry).
+    let siblings: SiblingLink
+    /// Writes its publishes as HLS.
+    let hls: HLSService
+    /// Forwards, transcodes, execs its publishes.
+    let hub: OriginHub
+    /// http_hooks about this client.
+    let hooks: HookService
+    /// Edge, origin cluster, and streams of sibling workers.
+    let cluster: ClusterService
+    let serverPID: Int32
+}
+
 /// One RTMP client: the protocol is a server-role `RTMPSession` (handshake, chunk stream, SRS's
 /// answers); this connection decides what the client may do and becomes a publisher or a player
 /// of a `LiveSource`. All of it runs on the worker's loop; each event is handled to completion
@@ -12,7 +32,17 @@ public final class RTMPConnection: ServerConnection {
 
     public let cid: String
     let socket: StreamSocket
-    unowned let server: Server
+    let loop: EventLoop
+    let config: ConfigStore
+    let sources: SourceManager
+    let cluster: ClusterService
+    private let connections: ConnectionRegistry
+    private let siblings: SiblingLink
+    private let hls: HLSService
+    private let hub: OriginHub
+    let hooks: HookService
+    /// The master's pid (SRS's `srs_pid` in the answer to `connect`).
+    let serverPID: Int32
     let createdMs: Int64
 
     /// The protocol: bytes in, events out, SRS's answers to send.
@@ -25,7 +55,7 @@ public final class RTMPConnection: ServerConnection {
     var lastMediaMs: Int64 = 0
     var gotFirstMedia = false
     /// Edge and origin cluster state (token traverse, redirect).
-    var cluster = RTMPClusterState()
+    var clusterState = RTMPClusterState()
     /// Security and http_hooks state (a decision pending).
     var access = RTMPAccessState()
     /// Why reading is paused now (see `RTMPConnection+ReadPause.swift`).
@@ -38,13 +68,22 @@ public final class RTMPConnection: ServerConnection {
     /// A sibling worker's relay pull (see `Server.startRelayListener`).
     public let isInternal: Bool
 
-    init(socket: StreamSocket, server: Server, relay: Bool = false) {
+    init(socket: StreamSocket, services: RTMPServices, relay: Bool = false) {
         self.socket = socket
-        self.server = server
+        loop = services.loop
+        config = services.config
+        sources = services.sources
+        cluster = services.cluster
+        connections = services.connections
+        siblings = services.siblings
+        hls = services.hls
+        hub = services.hub
+        hooks = services.hooks
+        serverPID = services.serverPID
         self.isInternal = relay
         self.cid = Log.newContextID()
-        self.createdMs = server.loop.now
-        self.startClock = RTMPStartClock(now: server.loop.now)
+        self.createdMs = loop.now
+        self.startClock = RTMPStartClock(now: loop.now)
         socket.onData = { [unowned self] bytes in self.received(bytes) }
         socket.onClose = { [unowned self] reason in self.closed(reason) }
     }
@@ -65,7 +104,7 @@ public final class RTMPConnection: ServerConnection {
         info.pageUrl = request.pageUrl
         info.swfUrl = request.swfUrl
         info.url = request.stream.isEmpty ? "" : request.streamKey.url
-        info.aliveMs = server.loop.now - createdMs
+        info.aliveMs = loop.now - createdMs
         info.sendBytes = socket.bytesWritten
         info.recvBytes = socket.bytesRead
         switch role {
@@ -104,14 +143,14 @@ public final class RTMPConnection: ServerConnection {
     /// role may also change when an upstream answers).
     func observeStart() {
         let started: Bool
-        if case .none = role { started = cluster.redirecting || access.deciding } else { started = true }
-        startClock.observe(handshakeDone: rtmp.stage != .handshake, started: started, now: server.loop.now)
+        if case .none = role { started = clusterState.redirecting || access.deciding } else { started = true }
+        startClock.observe(handshakeDone: rtmp.stage != .handshake, started: started, now: loop.now)
     }
 
     /// Waiting for its client to publish or play since this time; nil once it does, while an
     /// upstream or a hook decides (edge token traverse, http_hooks), and for a sibling's relay pull.
     public var waitingSinceMs: Int64? {
-        guard !isInternal, !socket.closed, !cluster.checkingToken, !access.deciding else { return nil }
+        guard !isInternal, !socket.closed, !clusterState.checkingToken, !access.deciding else { return nil }
         return startClock.waitingSince
     }
 
@@ -119,7 +158,7 @@ public final class RTMPConnection: ServerConnection {
         guard !socket.closed else { return }
         let what = startClock.phase == .handshake ? "handshake" : "command phase"
         Log.warnRepeated("rtmp client closed waiting", "rtmp client \(socket.peerIP):\(socket.peerPort) closed after "
-                         + "\(server.loop.now - startClock.since)ms in \(what), recv=\(socket.bytesRead): \(why)", cid: cid)
+                         + "\(loop.now - startClock.since)ms in \(what), recv=\(socket.bytesRead): \(why)", cid: cid)
         socket.close()
     }
 
@@ -181,20 +220,30 @@ public final class RTMPConnection: ServerConnection {
         leaveRole()
         accessConnectionClosed()
         Log.traceClient("rtmp client closed", "rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
-        server.remove(self)
+        connections.remove(self)
+    }
+
+    /// A client started publishing `s` here: the other workers learn of it; HLS, forward,
+    /// transcode and exec start if its vhost asks for them.
+    func published(_ s: LiveSource) {
+        siblings.published(s.key)
+        hls.attach(s, vhost: config.current.vhost(s.vhost))
+        hub.published(s, publisher: hubPublisher(of: s))
     }
 
     func leaveRole() {
         switch role {
         case .publisher(let s):
-            s.unpublish(now: server.loop.now)
+            s.unpublish(now: loop.now)
             Log.traceClient("unpublish stream", "unpublish stream \(s.key)", cid: cid)
-            server.streamUnpublished(s)
+            siblings.unpublished(s.key)
+            hub.unpublished(s)
+            hls.unpublished(s)
         case .player(let s):
-            s.removeConsumer(self, now: server.loop.now)
+            s.removeConsumer(self, now: loop.now)
         case .edgePublisher(let f):
             Log.traceClient("unpublish stream", "unpublish stream \(f.source.key) through edge", cid: cid)
-            server.cluster.edgePublishEnded(f)
+            cluster.edgePublishEnded(f)
         case .none:
             break
         }
@@ -205,11 +254,11 @@ public final class RTMPConnection: ServerConnection {
     public func tick(now: Int64) {
         if socket.closed { return }
         observeStart()
-        if let why = startClock.overdue(now: now, timeouts: server.config.clientTimeouts) {
+        if let why = startClock.overdue(now: now, timeouts: config.current.clientTimeouts) {
             evict(why)
             return
         }
-        if isPublisherRole, let vhost = server.config.vhost(request.vhost) {
+        if isPublisherRole, let vhost = config.current.vhost(request.vhost) {
             let limit = Int64(gotFirstMedia ? vhost.publish.normalTimeoutMs : vhost.publish.firstPacketTimeoutMs)
             if now - lastMediaMs > limit {
                 fail("publisher sent no media for \(now - lastMediaMs)ms (timeout \(limit)ms)")

@@ -17,11 +17,11 @@ extension Server {
         acceptedTotal += 1
         let limit = config.maxConnections
         if let quota {
-            if quota.reserve(current: clientCount, limit: limit) { return true }
-        } else if clientCount < connectionLimit {
+            if quota.reserve(current: connections.clientCount, limit: limit) { return true }
+        } else if connections.clientCount < connectionLimit {
             return true
         }
-        if let victim = longestWaiting() {
+        if let victim = connections.longestWaiting() {
             victim.evict("max_connections \(limit) reached, room made for \(ip):\(port)")
             // Its place goes to the new client: the count the other workers see stays as it is.
             uncount(victim, publish: false)
@@ -53,19 +53,8 @@ extension Server {
     /// Stops counting an evicted connection now (its close callback comes at the end of the
     /// loop iteration; it is kept alive until then).
     private func uncount(_ victim: ServerConnection, publish: Bool = true) {
-        evicted[victim.cid] = victim
-        remove(victim, publish: publish)
+        connections.uncount(victim, publish: publish)
         evictedTotal += 1
-    }
-
-    /// The client connection that has waited longest for its client to start something.
-    func longestWaiting() -> ServerConnection? {
-        var best: (c: ServerConnection, since: Int64)?
-        for c in connections.values {
-            guard let since = c.waitingSinceMs, since < best?.since ?? .max else { continue }
-            best = (c, since)
-        }
-        return best?.c
     }
 
     /// Every `quotaPeriodMs`: evicts what other workers asked of this one (longest waiting
@@ -74,12 +63,12 @@ extension Server {
         guard let quota else { return }
         let asked = quota.takeEvictionRequests()
         var served = 0
-        while served < asked, let victim = longestWaiting() {
+        while served < asked, let victim = connections.longestWaiting() {
             victim.evict("max_connections \(config.maxConnections) reached, room made for a client of another worker")
             uncount(victim)
             served += 1
         }
-        quota.publish(waiting: connections.values.reduce(0) { $0 + ($1.waitingSinceMs == nil ? 0 : 1) })
+        quota.publish(waiting: connections.waitingCount)
     }
 
     /// accept failed for lack of descriptors (the listener pauses a moment): the connections
@@ -87,7 +76,7 @@ extension Server {
     /// is below max_connections.
     func descriptorsExhausted() {
         for _ in 0..<Self.evictionsPerExhaustion {
-            guard let victim = longestWaiting() else { return }
+            guard let victim = connections.longestWaiting() else { return }
             victim.evict("out of file descriptors, room made for a new client")
             uncount(victim)
         }

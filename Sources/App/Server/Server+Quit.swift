@@ -12,8 +12,8 @@ extension Server {
     /// balancers: it stops accepting at once (the new workers accept), serves its connections
     /// until they end, and exits.
     public func startGracefulQuit(retire: Bool = false, done: @escaping () -> Void) {
-        guard !isDraining else { return }
-        isDraining = true
+        guard !status.isDraining else { return }
+        status.isDraining = true
         // Retired: the new workers take over the edge pulls they relayed from here. (In a
         // graceful quit every worker drains, so the relays stay until their players leave.)
         if retire { cluster.releaseClaims() }
@@ -31,8 +31,8 @@ extension Server {
     private func waitForConnections(startMs: Int64, finalWaitMs: Int, done: @escaping () -> Void) {
         // Whichever comes first (the timer, or the last connection leaving) runs this once.
         quitPoll += 1
-        for c in connectionsList where c.isIdleForQuit { c.close() }
-        let n = connectionCount
+        for c in connections.all where c.isIdleForQuit { c.close() }
+        let n = connections.count
         if n > 0 {
             if let max = config.graceMaxWaitMs, max > 0, loop.now - startMs >= Int64(max) {
                 Log.warn("grace_max_wait \(max)ms reached, close \(n) conns")
@@ -46,12 +46,12 @@ extension Server {
                 guard token == quitPoll else { return }
                 waitForConnections(startMs: startMs, finalWaitMs: finalWaitMs, done: done)
             }
-            quitWaiter = again
+            connections.onEmpty = again
             loop.schedule(afterMs: 1000, again)
             return
         }
-        quitWaiter = nil
-        flushHLS()
+        connections.onEmpty = nil
+        hls.flush()
         sources.disposeAll()
         Log.trace("source disposed")
         Log.trace("final wait for \(finalWaitMs)ms")

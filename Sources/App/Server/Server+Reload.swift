@@ -10,7 +10,7 @@ extension Server {
     func reload(_ new: ServerConfig, listeners passed: [Listener]) {
         let old = config
         let changes = old.changes(to: new)
-        config = new
+        settings.current = new
         let wanted = Set(passed.map(\.spec))
         for spec in listening where !wanted.contains(spec) {
             close(spec)
@@ -30,19 +30,11 @@ extension Server {
         sources.applyPlayConfig()
         hub.reload(to: new)
         for s in Array(sources.sources.values) {
-            guard let cid = s.publisherCID, let c = connection(cid), !c.isInternal,
+            guard let cid = s.publisherCID, let c = connections.connection(cid), !c.isInternal,
                   let (before, after) = changes.hls(ofVhost: s.vhost) else { continue }
-            if let after, after.enabled {
-                if let w = hlsWriter(s.key), before?.enabled == true {
-                    w.update(config: after)
-                } else {
-                    attachHLS(s)
-                }
-            } else {
-                detachHLS(s)
-            }
+            hls.reconfigure(s, from: before, to: after, vhost: new.vhost(s.vhost))
         }
-        for c in connectionsList where !c.isInternal {
+        for c in connections.all where !c.isInternal {
             let info = c.clientInfo
             guard !info.vhost.isEmpty, changes.stopsServing(vhost: info.vhost) else { continue }
             Log.trace("reload: vhost \(info.vhost) removed, disconnect client \(c.cid)")

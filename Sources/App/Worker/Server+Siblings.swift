@@ -1,3 +1,4 @@
+import Core
 import Protocol
 import System
 
@@ -21,13 +22,13 @@ extension Server {
     /// for an edge stream we claimed, we take it from that worker).
     func refusePublisher(key: StreamKey) {
         if cluster.claimRefused(key) { return }
-        guard let s = sources.sources[key], let cid = s.publisherCID, let c = connection(cid) else { return }
+        guard let s = sources.sources[key], let cid = s.publisherCID, let c = connections.connection(cid) else { return }
         Log.warnRepeated("reject publish", "publish \(key) refused: already published on another worker", cid: cid)
         c.close()
     }
 
     /// This worker's part of an API answer (see `HTTPAPI+Gather.swift`).
-    func collect(_ query: JSONValue) -> JSONValue {
-        http.api.collect(query)
+    func collect(_ query: WorkerQuery) -> JSONValue {
+        api.collect(query)
     }
 }

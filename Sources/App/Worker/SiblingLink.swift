@@ -34,7 +34,7 @@ public final class SiblingLink {
 
     /// Asks every worker (this one included) about `query`; `done` gets their answers. Without a
     /// master, or when it does not answer in time, only `local` answers.
-    func gather(_ query: JSONValue, loop: EventLoop, local: @escaping () -> JSONValue, done: @escaping ([JSONValue]) -> Void) {
+    func gather(_ query: WorkerQuery, loop: EventLoop, local: @escaping () -> JSONValue, done: @escaping ([JSONValue]) -> Void) {
         guard let send else {
             done([local()])
             return

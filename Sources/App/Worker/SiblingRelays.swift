@@ -8,10 +8,21 @@ import System
 /// player (or when the stream appears on a sibling while players wait here) and stops with the
 /// last player, or when the stream leaves its owner.
 final class SiblingRelays {
-    unowned let server: Server
+    private let loop: EventLoop
+    private let config: ConfigStore
+    private let sources: SourceManager
+    private let siblings: SiblingLink
     private var pulls: [StreamKey: (ingester: StreamIngester, owner: PublishedStream, edge: Bool)] = [:]
+    /// An edge stream's relay failed: its players should look for the stream again (from the
+    /// worker the registry names next, or from the origin).
+    var onRetry: (() -> Void)?
 
-    init(server: Server) { self.server = server }
+    init(loop: EventLoop, config: ConfigStore, sources: SourceManager, siblings: SiblingLink) {
+        self.loop = loop
+        self.config = config
+        self.sources = sources
+        self.siblings = siblings
+    }
 
     /// After an edge stream's relay failed, how long before its players' stream is looked for
     /// again.
@@ -25,8 +36,8 @@ final class SiblingRelays {
     @discardableResult
     func playerJoined(_ source: LiveSource) -> Bool {
         if pulls[source.key] != nil { return true }
-        guard !source.isPublished, let owner = server.siblings.owner(of: source.key),
-              owner.worker != server.siblings.me, !owner.relay.isEmpty else { return false }
+        guard !source.isPublished, let owner = siblings.owner(of: source.key),
+              owner.worker != siblings.me, !owner.relay.isEmpty else { return false }
         return start(source, from: owner)
     }
 
@@ -36,17 +47,17 @@ final class SiblingRelays {
     /// own pull from the origin while anybody relays from it, even when retired by an upgrade):
     /// it ends with its players, or when the worker is gone.
     func streamsChanged() {
-        for (key, pull) in pulls where !pull.edge && server.siblings.owner(of: key) != pull.owner {
+        for (key, pull) in pulls where !pull.edge && siblings.owner(of: key) != pull.owner {
             Log.traceClient("relay", "relay: \(key) left worker \(pull.owner.worker), stop pulling")
             stop(key)
         }
-        for s in Array(server.sources.sources.values) where s.consumerCount > 0 { playerJoined(s) }
+        for s in Array(sources.sources.values) where s.consumerCount > 0 { playerJoined(s) }
     }
 
     private func start(_ source: LiveSource, from owner: PublishedStream) -> Bool {
         let key = source.key
         let request = UpstreamRequest(vhost: source.vhost, app: source.app, stream: source.stream)
-        let ingester = StreamIngester(source: source, request: request, loop: server.loop) { done in
+        let ingester = StreamIngester(source: source, request: request, loop: loop) { done in
             done([.unix(path: owner.relay)])
         }
         do {
@@ -55,7 +66,7 @@ final class SiblingRelays {
             Log.warnRepeated("relay", "relay: \(key): \(error)")
             return false
         }
-        let edge = server.config.vhost(source.vhost)?.cluster.isEdge ?? false
+        let edge = config.current.vhost(source.vhost)?.cluster.isEdge ?? false
         if edge {
             ingester.onSessionError = { [weak self, weak ingester] error in
                 guard let self, let ingester, self.pulls[key]?.ingester === ingester else { return }
@@ -63,7 +74,7 @@ final class SiblingRelays {
                 self.stop(key)
                 // Its players wait for the stream again: from the worker the registry names next
                 // (once the master has noticed the loss), or from the origin.
-                self.server.loop.schedule(afterMs: Self.edgeRetryMs) { [weak self] in self?.server.siblingsChanged() }
+                self.loop.schedule(afterMs: Self.edgeRetryMs) { [weak self] in self?.onRetry?() }
             }
         }
         pulls[key] = (ingester, owner, edge)

@@ -22,9 +22,9 @@ public enum ControlMessage: Equatable, Sendable {
     /// master → worker: another worker published `key` first; refuse yours.
     case conflict(key: StreamKey)
     /// worker → master: ask every worker (itself included) about `query` (an API request).
-    case gather(id: Int, query: JSONValue)
+    case gather(id: Int, query: WorkerQuery)
     /// master → every worker: answer `query` from your own state.
-    case collect(id: Int, query: JSONValue)
+    case collect(id: Int, query: WorkerQuery)
     /// worker → master: this worker's answer.
     case collected(id: Int, data: JSONValue)
     /// master → the asking worker: every worker's answer.
@@ -52,9 +52,9 @@ public enum ControlMessage: Equatable, Sendable {
         case .reload:
             return ["t": "reload"]
         case .gather(let id, let query):
-            return ["t": "gather", "id": .int(Int64(id)), "query": query]
+            return ["t": "gather", "id": .int(Int64(id)), "query": query.json]
         case .collect(let id, let query):
-            return ["t": "collect", "id": .int(Int64(id)), "query": query]
+            return ["t": "collect", "id": .int(Int64(id)), "query": query.json]
         case .collected(let id, let data):
             return ["t": "collected", "id": .int(Int64(id)), "data": data]
         case .gathered(let id, let parts):
@@ -90,10 +90,10 @@ public enum ControlMessage: Equatable, Sendable {
         case "reload":
             return .reload
         case "gather":
-            guard let id, let q = j["query"] else { return nil }
+            guard let id, let q = j["query"].flatMap(WorkerQuery.init(json:)) else { return nil }
             return .gather(id: id, query: q)
         case "collect":
-            guard let id, let q = j["query"] else { return nil }
+            guard let id, let q = j["query"].flatMap(WorkerQuery.init(json:)) else { return nil }
             return .collect(id: id, query: q)
         case "collected":
             guard let id, let d = j["data"] else { return nil }
