@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "SRTTests", dependencies: ["CSRT", "SRT", "Kernel", "Protocol", "System"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(name: "MasterTests", dependencies: ["Master"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Kernel", "Protocol"]),
     ],
     swiftLanguageModes: [.v6]

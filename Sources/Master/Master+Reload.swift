@@ -7,7 +7,7 @@ extension Master {
     /// running one stays. A valid one goes to every worker, which applies it live; the master binds
     /// the listeners that are new and closes the ones that went (unchanged ones keep their sockets).
     func reload() {
-        guard quitting == nil else { return }
+        guard machine.quitting == nil else { return }
         guard let path = configPath else {
             Log.warn("reload: the config comes from the environment (-e), nothing to reload")
             return
@@ -60,31 +60,15 @@ extension Master {
         let fds = specs.compactMap { bound[$0] }
         let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
         // A worker still starting gets it too: it comes after its first configuration.
-        for w in workers.values where !w.retiring { w.channel.send(message, fds: fds) }
+        for w in machine.activeWorkers { channels[w.pid]?.send(message, fds: fds) }
         // The listeners that went close here (or once the messages above are written).
         listeners = bound
         for line in changes.logLines { Log.trace(line) }
+        machine.settings = .init(new)
         // Also when worker_processes did not change: a pool short of a worker that exited
         // fatally is filled again.
-        resizeWorkers()
+        drive { $0.resize() }
         ingest.apply(new)
         Log.trace("reload config success.")
-    }
-
-    /// `worker_processes` changed: start the missing workers or retire the extra ones.
-    func resizeWorkers() {
-        let active = workers.values.filter { !$0.retiring }
-        let want = workerCount
-        if active.count < want {
-            for _ in active.count..<want {
-                do { try spawnWorker() } catch { Log.error("master: spawn failed: \(error)") }
-            }
-        } else if active.count > want {
-            for w in active.sorted(by: { $0.startedMs > $1.startedMs }).prefix(active.count - want) {
-                Log.trace("master: retire worker \(w.pid) (worker_processes \(want))")
-                w.retiring = true
-                Spawn.kill(w.pid, SIGQUIT)
-            }
-        }
     }
 }

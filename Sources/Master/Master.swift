@@ -7,30 +7,10 @@ import System
 /// workers (posix_spawn of this binary) and hands them config and listeners over a channel,
 /// relays signals, respawns a worker that died, keeps the registry of which worker publishes
 /// which stream, and answers API gathers. It never touches media.
+///
+/// This class is the I/O: the loop, the sockets, the processes. What to do about each event is
+/// decided by `MasterStateMachine`; `perform` carries its actions out.
 public final class Master {
-    /// One worker process as the master sees it.
-    final class Worker {
-        let pid: pid_t
-        let channel: MessageChannel
-        let generation: Int
-        let startedMs: Int64
-        /// Set once it serves its listeners (its `ready`).
-        var relay: String?
-        /// Told to quit (graceful quit, upgrade): not respawned when it exits.
-        var retiring = false
-        /// Its row in the connection table (nil: none, e.g. adopted from an older master).
-        var quotaRow: Int?
-
-        init(pid: pid_t, channel: MessageChannel, generation: Int, startedMs: Int64) {
-            self.pid = pid
-            self.channel = channel
-            self.generation = generation
-            self.startedMs = startedMs
-        }
-
-        var isReady: Bool { relay != nil }
-    }
-
     let loop: EventLoop
     var config: ServerConfig
     /// The config as the workers get it (includes spliced in).
@@ -48,15 +28,9 @@ public final class Master {
     /// Every worker's client connections, in shared memory, so `max_connections` holds for the
     /// whole server (see `ConnectionQuota`); nil if it could not be created.
     var connectionTable: SharedCounters?
-    var workers: [pid_t: Worker] = [:]
-    var generation = 1
-    /// Who publishes what: stream key → owner.
-    var streams: [StreamKey: PublishedStream] = [:]
-    var gathers: [Int: Gather] = [:]
-    var nextGatherID = 1
-    var quitting: Quit?
-    /// A hot upgrade waiting for its new workers.
-    var upgrading: Upgrade?
+    /// Each worker's channel.
+    var channels: [pid_t: MessageChannel] = [:]
+    var machine: MasterStateMachine
     /// The config file's directory watch (auto reload), and the debounce of its events.
     var configWatcher: DirectoryWatcher?
     var pendingReload = 0
@@ -64,30 +38,17 @@ public final class Master {
     public var inContainer = false
     /// Called once the listeners are bound and the workers started (the daemon's launcher returns then).
     public var onListening: (() -> Void)?
-    /// Unexpected worker exits in the last minute, for the respawn backoff.
-    var recentCrashes: [Int64] = []
     var signals: SignalSource?
-    /// What `srs` exits with: 1 when the workers could not run.
-    public internal(set) var exitCode: Int32 = 0
-
-    enum Quit { case graceful, fast }
-
-    /// An API question asked by one worker and answered by all.
-    struct Gather {
-        var asker: pid_t
-        var askerID: Int
-        var waiting: Set<pid_t>
-        var parts: [JSONValue]
-        var timer: TimerID
-    }
-
     /// True after a re-exec: listeners and workers were adopted, not made.
     var resumed = false
     /// The ingests' ffmpegs: children of the master, once per server.
     lazy var ingest = IngestSupervisor(loop: loop, environment: environment)
 
+    /// What `srs` exits with: 1 when the workers could not run.
+    public var exitCode: Int32 { machine.exitCode }
+
     public init(config: ServerConfig, directives: [ConfigDirective], configPath: String?,
-                environment: [String: String], identity: ServerIdentity? = nil) throws {
+                environment: [String: String], identity: ServerIdentity? = nil, generation: Int = 1) throws {
         loop = try EventLoop()
         self.config = config
         self.configText = ConfigDirective.render(directives)
@@ -96,14 +57,7 @@ public final class Master {
         executable = Spawn.executablePath()
         arguments = CommandLine.arguments
         self.identity = identity ?? .starting(config, pid: getpid())
-    }
-
-    /// How many workers the config asks for.
-    var workerCount: Int {
-        switch config.workerProcesses {
-        case .count(let n): return n
-        case .auto: return CPUBudget.current
-        }
+        machine = MasterStateMachine(settings: .init(config), executable: executable, generation: generation)
     }
 
     /// Binds the listeners, starts the workers, runs until every worker is gone after a quit.
@@ -120,18 +74,19 @@ public final class Master {
             }
         }
         signals = try SignalSource(signals: [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD], loop: loop) {
-            [unowned self] sig in handleSignal(sig)
+            [unowned self] sig in drive { $0.signal(sig) }
         }
         watchConfig(inContainer: inContainer)
         Log.trace("signal installed, reload=\(SIGHUP), reopen=\(SIGUSR1), fast_quit=\(SIGTERM), grace_quit=\(SIGQUIT), upgrade=\(SIGUSR2)")
         if resumed {
-            Log.trace("master \(getpid()) re-executed as \(Version.server), \(workers.count) workers adopted")
+            Log.trace("master \(getpid()) re-executed as \(Version.server), \(machine.workers.count) workers adopted")
             // Workers that ended while we were exec'ing are reaped now (their SIGCHLD is pending too).
-            reapWorkers()
+            perform([.reap])
         } else {
-            let n = workerCount
+            let n = machine.settings.workers
             Log.trace("master \(getpid()) starts \(n) worker\(n == 1 ? "" : "s"), executable=\(executable)")
-            for _ in 0..<n { try spawnWorker() }
+            // A worker that cannot be started fails the start.
+            for _ in 0..<n { machine.workerSpawned(try spawnWorker(generation: machine.generation), for: .start) }
         }
         ingest.apply(config)
         onListening?()
@@ -141,7 +96,7 @@ public final class Master {
         // What watches fds on the loop goes before the loop does.
         signals = nil
         configWatcher = nil
-        workers.removeAll()
+        channels.removeAll()
     }
 
     func bind(_ spec: ListenerSpec) throws -> FileDescriptor {
@@ -150,47 +105,121 @@ public final class Master {
         return fd
     }
 
-    /// Starts one worker of the current generation and sends it the config and listeners.
-    @discardableResult
-    func spawnWorker(executable path: String? = nil) throws -> Worker {
+    // MARK: - Performing the machine's actions
+
+    /// Tells the machine of an event and performs what it decides. The machine's view of the
+    /// master's own children (the ingests) is brought up to date first.
+    func drive(_ event: (inout MasterStateMachine) -> [MasterStateMachine.Action]) {
+        machine.ingestsIdle = ingest.isIdle
+        perform(event(&machine))
+    }
+
+    func perform(_ actions: [MasterStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .log(let level, let line):
+                Log.log(level, line)
+            case .spawn(let count, let generation, let purpose):
+                spawn(count, generation: generation, for: purpose)
+            case .signal(let pid, let sig):
+                Spawn.kill(pid, sig)
+            case .send(let message, let pids):
+                let bytes = message.encode()
+                for pid in pids { channels[pid]?.send(bytes) }
+            case .forget(let pid, let row):
+                channels.removeValue(forKey: pid)?.close()
+                // Its clients are gone with it: the server has room for them again.
+                if let row, let table = connectionTable { ConnectionTable.releaseRow(row, in: table) }
+            case .closeListeners:
+                listeners.removeAll()
+            case .stopIngests:
+                // The master may exit once they are gone too.
+                ingest.stopAll { [weak self] in self?.drive { $0.exitIfDone() } }
+            case .schedule(let timer, let ms):
+                loop.schedule(afterMs: ms) { [weak self] in
+                    guard let self else { return }
+                    drive { $0.timerFired(timer) }
+                }
+            case .reload:
+                reload()
+            case .reopenLog:
+                Log.reopen()
+            case .reap:
+                for exit in Spawn.reap() {
+                    // A child that is not a worker is an ingest's ffmpeg.
+                    if machine.workers[exit.pid] == nil {
+                        ingest.reaped(exit)
+                    } else {
+                        drive { $0.workerExited(exit, now: loop.now) }
+                    }
+                }
+            case .reexec:
+                reexec()
+            case .exit:
+                loop.stop()
+            }
+        }
+    }
+
+    /// Starts `count` workers of `generation`; tells the machine of each, then of the batch (an
+    /// upgrade stops at the first failure, which rolls it back).
+    private func spawn(_ count: Int, generation: Int, for purpose: MasterStateMachine.SpawnPurpose) {
+        var started = 0
+        var failures: [String] = []
+        for _ in 0..<count {
+            do {
+                machine.workerSpawned(try spawnWorker(generation: generation), for: purpose)
+                started += 1
+            } catch {
+                failures.append("\(error)")
+                if purpose == .upgrade { break }
+            }
+        }
+        drive { $0.spawnFinished(purpose, started: started, failures: failures) }
+    }
+
+    /// Starts one worker and sends it the config and listeners.
+    private func spawnWorker(generation: Int) throws -> MasterStateMachine.Worker {
         let (mine, theirs) = try MessageChannel.socketPair()
         var env = environment
         env[WorkerProcess.environmentKey] = "\(generation)"
-        let pid = try Spawn.process(path: path ?? executable, arguments: arguments, environment: env, channel: theirs,
+        let pid = try Spawn.process(path: executable, arguments: arguments, environment: env, channel: theirs,
                                     blockedSignals: WorkerProcess.signals)
         // The worker has its copy of its end now.
         theirs.close()
-        let w = try adopt(pid: pid, channel: mine, generation: generation)
+        let channel = try adopt(pid: pid, channel: mine)
+        var w = MasterStateMachine.Worker(pid: pid, generation: generation, startedMs: loop.now)
         let specs = Array(listeners.keys)
         var fds = specs.compactMap { listeners[$0] }
         if let table = connectionTable, let tableFD = table.fd {
-            w.quotaRow = ConnectionTable.claimRow(in: table, pid: pid, taken: Set(workers.values.compactMap(\.quotaRow)))
+            w.quotaRow = ConnectionTable.claimRow(in: table, pid: pid, taken: Set(machine.workers.values.compactMap(\.quotaRow)))
             if w.quotaRow == nil { Log.warn("master: connection table full, worker \(pid) takes its share of max_connections") }
             if w.quotaRow != nil { fds.append(tableFD) }
         }
-        w.channel.send(ControlMessage.configure(config: configText, listeners: specs, reload: false, identity: identity,
-                                                quotaRow: w.quotaRow).encode(), fds: fds)
+        channel.send(ControlMessage.configure(config: configText, listeners: specs, reload: false, identity: identity,
+                                              quotaRow: w.quotaRow).encode(), fds: fds)
         Log.trace("master spawned worker \(pid), generation \(generation)")
         return w
     }
 
-    /// Tracks a worker process and listens on its channel.
-    func adopt(pid: pid_t, channel fd: FileDescriptor, generation: Int) throws -> Worker {
+    /// Listens on a worker's channel.
+    func adopt(pid: pid_t, channel fd: FileDescriptor) throws -> MessageChannel {
         let channel = try MessageChannel(fd: fd, loop: loop)
-        let w = Worker(pid: pid, channel: channel, generation: generation, startedMs: loop.now)
-        workers[pid] = w
-        channel.onMessage = { [unowned self, weak w] bytes in
-            guard let w else { return }
+        channels[pid] = channel
+        channel.onMessage = { [unowned self] bytes in
             guard let m = ControlMessage.decode(bytes) else {
-                Log.warn("master: unknown message from worker \(w.pid) ignored")
+                Log.warn("master: unknown message from worker \(pid) ignored")
                 return
             }
-            handle(m, from: w)
+            // The master answers for what it runs itself: the ingests.
+            var own: JSONValue?
+            if case .gather(_, .processes) = m { own = ingest.json }
+            drive { $0.message(m, from: pid, masterPart: own) }
         }
-        channel.onClose = { [weak self, weak w] in
-            guard let self, let w else { return }
-            workerChannelClosed(w)
+        channel.onClose = { [weak self] in
+            guard let self else { return }
+            drive { $0.channelClosed(pid) }
         }
-        return w
+        return channel
     }
 }

@@ -41,9 +41,9 @@ public enum MasterRunner {
     /// After a hot upgrade's re-exec: carry on with the state the previous image left, or nil
     /// when this process was not re-executed.
     public static func resume(environment: [String: String]) -> Int32? {
-        guard let text = environment[MasterState.environmentKey] else { return nil }
-        guard let json = try? JSONValue.parse(text), let state = MasterState(json: json) else {
-            ProcessEnv.printError("srs: bad \(MasterState.environmentKey), cannot resume")
+        guard let text = environment[ReexecState.environmentKey] else { return nil }
+        guard let json = try? JSONValue.parse(text), let state = ReexecState(json: json) else {
+            ProcessEnv.printError("srs: bad \(ReexecState.environmentKey), cannot resume")
             return 1
         }
         let master: Master

@@ -44,6 +44,8 @@ public enum Log {
         return String(decoding: s, as: UTF8.self)
     }
 
+    /// A line at `level` (a decision made elsewhere, such as the master's state machine's).
+    public static func log(_ level: LogLevel, _ msg: @autoclosure () -> String, cid: String? = nil) { write(level, msg, cid) }
     public static func verbose(_ msg: @autoclosure () -> String, cid: String? = nil) { write(.verbose, msg, cid) }
     public static func info(_ msg: @autoclosure () -> String, cid: String? = nil) { write(.info, msg, cid) }
     public static func trace(_ msg: @autoclosure () -> String, cid: String? = nil) { write(.trace, msg, cid) }

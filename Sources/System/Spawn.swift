@@ -39,6 +39,12 @@ public enum Spawn {
         /// The signal that killed it.
         public var signal: Int32?
 
+        public init(pid: pid_t, code: Int32?, signal: Int32?) {
+            self.pid = pid
+            self.code = code
+            self.signal = signal
+        }
+
         public var description: String {
             if let s = signal { return "killed by signal \(s)" }
             return "exit code \(code ?? 0)"

@@ -6,7 +6,7 @@ import System
 /// The master's state carried across its re-exec (hot upgrade), as JSON in an environment
 /// variable: the listeners and worker channels (their fds stay open across exec), the registry,
 /// the config the workers run, and who the server is.
-struct MasterState {
+struct ReexecState {
     static let environmentKey = "SWIFTSRS_MASTER_STATE"
 
     struct WorkerEntry {
@@ -58,13 +58,13 @@ struct MasterState {
 
 extension Master {
     /// The master after its re-exec: adopts the listeners and workers of the one before.
-    convenience init(resuming s: MasterState, environment: [String: String]) throws {
+    convenience init(resuming s: ReexecState, environment: [String: String]) throws {
         var env = environment
-        env.removeValue(forKey: MasterState.environmentKey)
+        env.removeValue(forKey: ReexecState.environmentKey)
         let loaded = try ConfigLoader.parse(s.configText, file: s.configPath ?? "env", environment: env)
         try self.init(config: loaded.config, directives: loaded.directives, configPath: s.configPath, environment: env,
-                      identity: ServerIdentity(serverID: s.serverID, serviceID: s.serviceID, pid: getpid()))
-        generation = s.generation
+                      identity: ServerIdentity(serverID: s.serverID, serviceID: s.serviceID, pid: getpid()),
+                      generation: s.generation)
         resumed = true
         for (spec, raw) in s.listeners {
             let fd = FileDescriptor(adopting: raw)
@@ -84,13 +84,15 @@ extension Master {
         for e in s.workers {
             let fd = FileDescriptor(adopting: e.fd)
             fd.setInherited(false)
-            let w = try adopt(pid: e.pid, channel: fd, generation: e.generation)
+            _ = try adopt(pid: e.pid, channel: fd)
+            var w = MasterStateMachine.Worker(pid: e.pid, generation: e.generation, startedMs: loop.now)
             w.relay = e.relay
             w.retiring = e.retiring
             // Rows only mean something in the table they were taken from.
             if connectionTable != nil, s.connectionTable != nil { w.quotaRow = e.quotaRow }
+            machine.workerSpawned(w, for: nil)
         }
-        for st in s.streams { streams[st.key] = st }
+        for st in s.streams { machine.streams[st.key] = st }
         ingest.adopt(s.ingests, config: config)
     }
 }
