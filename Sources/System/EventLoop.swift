@@ -30,10 +30,16 @@ public final class EventLoop {
     private var runningTasks: [LoopTask] = []
     private var runningSoon: [() -> Void] = []
     private var running = false
-    /// Milliseconds on the monotonic clock, refreshed once per iteration.
-    public private(set) var now: Int64 = Clock.monotonicMs()
+    private var events = [UInt32](repeating: 0, count: 256)
+    private var eventData = [UInt64](repeating: 0, count: 256)
+    /// Where the time comes from (the monotonic clock, or a test's `ManualClock`).
+    public let clock: LoopClock
+    /// Milliseconds on `clock`, refreshed once per iteration (before and after the wait).
+    public private(set) var now: Int64
 
-    public init() throws {
+    public init(clock: LoopClock = MonotonicClock.shared) throws {
+        self.clock = clock
+        now = clock.nowMs
         let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
         if fd < 0 { throw SystemError("epoll_create1") }
         epoll = FileDescriptor(adopting: fd)
@@ -66,7 +72,7 @@ public final class EventLoop {
     /// Runs `fn` once after `delayMs`. Returns an id for `cancel`.
     @discardableResult
     public func schedule(afterMs delayMs: Int64, _ fn: @escaping () -> Void) -> TimerID {
-        timers.add(deadline: Clock.monotonicMs() + max(0, delayMs), fn)
+        timers.add(deadline: clock.nowMs + max(0, delayMs), fn)
     }
 
     /// Runs `fn` every `intervalMs` until the returned timer is cancelled.
@@ -98,36 +104,40 @@ public final class EventLoop {
     /// Runs until `stop()`.
     public func run() {
         running = true
-        var evs = [UInt32](repeating: 0, count: 256)
-        var datas = [UInt64](repeating: 0, count: 256)
-        while running {
-            now = Clock.monotonicMs()
-            var timeout: Int32 = soon.isEmpty && soonTasks.isEmpty ? 1000 : 0
-            if let next = timers.nextDeadline {
-                timeout = min(timeout, Int32(clamping: max(0, next - now)))
-            }
-            let n = evs.withUnsafeMutableBufferPointer { e in
-                datas.withUnsafeMutableBufferPointer { d in
-                    csys_epoll_wait(epfd, e.baseAddress, d.baseAddress, 256, timeout)
-                }
-            }
-            now = Clock.monotonicMs()
-            if n < 0 && errno != EINTR {
-                // epoll_wait only fails on programming errors (EBADF/EINVAL); do not spin.
-                usleep(10_000)
-            }
-            if n > 0 {
-                for i in 0..<Int(n) {
-                    let (fd, id) = Self.unpack(datas[i])
-                    guard let r = registrations[fd], r.id == id else { continue }
-                    r.handler(evs[i])
-                }
-            }
-            for id in timers.popDue(now: now) {
-                if let fn = timers.take(id) { fn() }
-            }
-            runSoonTasks()
+        while running { runOnce(maxWaitMs: 1000) }
+    }
+
+    /// One iteration: waits for I/O at most `maxWaitMs` and no longer than the next timer (not
+    /// at all when end-of-iteration tasks are pending; 0: only what is ready), handles it, runs
+    /// the timers due on `clock`, then the end-of-iteration tasks. Tests with a `ManualClock`
+    /// advance the clock and call this.
+    public func runOnce(maxWaitMs: Int32 = 0) {
+        now = clock.nowMs
+        var waitMs = soon.isEmpty && soonTasks.isEmpty ? max(0, maxWaitMs) : 0
+        if let next = timers.nextDeadline {
+            waitMs = min(waitMs, Int32(clamping: max(0, next - now)))
         }
+        let n = events.withUnsafeMutableBufferPointer { e in
+            eventData.withUnsafeMutableBufferPointer { d in
+                csys_epoll_wait(epfd, e.baseAddress, d.baseAddress, Int32(e.count), waitMs)
+            }
+        }
+        now = clock.nowMs
+        if n < 0 && errno != EINTR {
+            // epoll_wait only fails on programming errors (EBADF/EINVAL); do not spin.
+            usleep(10_000)
+        }
+        if n > 0 {
+            for i in 0..<Int(n) {
+                let (fd, id) = Self.unpack(eventData[i])
+                guard let r = registrations[fd], r.id == id else { continue }
+                r.handler(events[i])
+            }
+        }
+        for id in timers.popDue(now: now) {
+            if let fn = timers.take(id) { fn() }
+        }
+        runSoonTasks()
     }
 
     private func runSoonTasks() {

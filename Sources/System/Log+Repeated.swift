@@ -4,6 +4,8 @@
 /// them while the byte budget lasts, then a count).
 extension Log {
     nonisolated(unsafe) private static var limiter = LogRateLimiter()
+    /// The limiter's time (a test's `ManualClock` makes windows end without waiting).
+    nonisolated(unsafe) public static var limiterClock: LoopClock = MonotonicClock.shared
 
     /// A warning that clients can trigger over and over (a player too slow, a bad request, a
     /// refused name, a connection refused at capacity): the first ones of each 5 s window in
@@ -39,7 +41,7 @@ extension Log {
 
     private static func limited(_ lvl: LogLevel, _ kind: StaticString, _ msg: () -> String, _ cid: String?, maxLines: Int?) {
         guard lvl >= level else { return }
-        let now = Clock.monotonicMs()
+        let now = limiterClock.nowMs
         flushRepeated(now: now)
         var text = ""
         let written = limiter.admit(kind: kind.description, cid: cid ?? Self.cid, now: now, maxLines: maxLines) {
@@ -56,7 +58,7 @@ extension Log {
 
     /// Writes the summaries of the windows that ended; call it about once a second so the
     /// count of a burst that stopped comes out too.
-    public static func flushRepeated() { flushRepeated(now: Clock.monotonicMs()) }
+    public static func flushRepeated() { flushRepeated(now: limiterClock.nowMs) }
 
     private static func flushRepeated(now: Int64) {
         for s in limiter.endedWindows(now: now) { warn(s.line, cid: s.lastCID) }

@@ -1,16 +1,14 @@
 import System
 
 extension EventLoop {
-    /// Runs the loop until `done()` holds or `timeoutMs` passed; false on timeout.
-    func run(timeoutMs: Int64, until done: @escaping () -> Bool) -> Bool {
-        var ok = false
-        let check = repeating(everyMs: 10) { [weak self] in
-            if done() { ok = true; self?.stop() }
+    /// Runs the loop until `done()` holds or `timeoutMs` of wall-clock time passed; false on
+    /// timeout. I/O is real; on a `ManualClock` the loop's time moves only when the test moves it.
+    func run(timeoutMs: Int64, until done: () -> Bool) -> Bool {
+        let deadline = Clock.monotonicMs() + timeoutMs
+        while Clock.monotonicMs() < deadline {
+            runOnce(maxWaitMs: 10)
+            if done() { return true }
         }
-        let guardTimer = schedule(afterMs: timeoutMs) { [weak self] in self?.stop() }
-        run()
-        check.cancel()
-        cancel(guardTimer)
-        return ok
+        return done()
     }
 }

@@ -20,6 +20,38 @@ final class PlayerOutputTests: XCTestCase {
                      payload: [key ? 0x17 : 0x27, header ? 0 : 1, 0, 0, 0] + [UInt8](repeating: 9, count: size))
     }
 
+    /// SRS's merged writes: a player's messages go out once `mw_msgs` of them wait, or
+    /// `mw_latency` after the first one waiting (on a `ManualClock`: no waiting here).
+    func testMergedWritesWaitForEnoughMessagesOrTheLatency() throws {
+        let clock = ManualClock()
+        let loop = try EventLoop(clock: clock)
+        let (socket, peer) = try makeSocket(loop)
+        defer { close(peer) }
+        var play = PlayConfig()
+        play.mwMsgs = 4
+        play.mwLatencyMs = 350
+        let out = PlayerOutput(socket: socket, loop: loop, cid: "t", play: play)
+        func send(_ n: Int) { for _ in 0..<n { out.deliver(video(40, key: false, size: 10), SharedBytes([1])) } }
+        send(3)
+        loop.runOnce()
+        XCTAssertEqual(socket.bytesWritten, 0, "3 of 4 messages: they wait")
+        clock.advance(byMs: 349)
+        loop.runOnce()
+        XCTAssertEqual(socket.bytesWritten, 0)
+        clock.advance(byMs: 1)
+        loop.runOnce()
+        XCTAssertEqual(socket.bytesWritten, 3, "mw_latency after the first")
+        send(4)
+        loop.runOnce()
+        XCTAssertEqual(socket.bytesWritten, 7, "mw_msgs reached: written at once")
+        send(1)
+        clock.advance(byMs: 200)
+        loop.runOnce()
+        send(3)
+        loop.runOnce()
+        XCTAssertEqual(socket.bytesWritten, 11, "the count restarts after each write")
+    }
+
     func testLateJoinerWithOldHeadersIsNotDropped() throws {
         let loop = try EventLoop()
         let (socket, peer) = try makeSocket(loop)

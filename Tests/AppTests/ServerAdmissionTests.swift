@@ -8,14 +8,17 @@ import Core
 
 /// max_connections across workers, in one process: two `Server`s on one loop, each with its
 /// own listener, sharing one table as two workers share the master's. Clients are plain
-/// blocking sockets (a loopback connect completes in the kernel before the accept).
+/// blocking sockets (a loopback connect completes in the kernel before the accept). The loop's
+/// time is a `ManualClock`: connections' ages and the quota timer move when the test says.
 final class ServerAdmissionTests: XCTestCase {
+    var clock: ManualClock!
     var loop: EventLoop!
     var servers: [Server] = []
     var clients: [Int32] = []
 
     override func setUpWithError() throws {
-        loop = try EventLoop()
+        clock = ManualClock()
+        loop = try EventLoop(clock: clock)
     }
 
     override func tearDown() {
@@ -115,10 +118,10 @@ final class ServerAdmissionTests: XCTestCase {
         let oldest = try connect(port)
         XCTAssertTrue(run { s.connections.clientCount == 2 })
         // Ages are in loop milliseconds: make them differ.
-        usleep(5000)
+        clock.advance(byMs: 5)
         let younger = try connect(port)
         XCTAssertTrue(run { s.connections.clientCount == 3 })
-        usleep(5000)
+        clock.advance(byMs: 5)
         // Full: the next client takes the place of the silent connection that waited longest.
         let newcomer = try connect(port)
         XCTAssertTrue(run { s.evictedTotal == 1 && self.isClosedByServer(oldest) })
@@ -127,6 +130,7 @@ final class ServerAdmissionTests: XCTestCase {
         XCTAssertFalse(isClosedByServer(newcomer))
         XCTAssertFalse(isClosedByServer(player))
         // Two more: the younger one goes, then the newcomer; the player stays.
+        clock.advance(byMs: 5)
         _ = try connect(port)
         _ = try connect(port)
         XCTAssertTrue(run { s.evictedTotal == 3 && self.isClosedByServer(younger) && self.isClosedByServer(newcomer) })
@@ -150,15 +154,20 @@ final class ServerAdmissionTests: XCTestCase {
         let player = try play(portB, stream: "p")
         let first = try connect(portA)
         XCTAssertTrue(run { a.connections.clientCount == 1 })
-        usleep(5000)
+        clock.advance(byMs: 5)
         let second = try connect(portA)
         XCTAssertTrue(run { a.connections.clientCount == 2 && b.connections.clientCount == 1 })
         // A publishes how many it could evict (every 100 ms).
+        clock.advance(byMs: Server.quotaPeriodMs)
         XCTAssertTrue(run { table.load(0, ConnectionTable.Field.waiting) == 2 })
-        // A client lands on B, which has nobody to evict: A evicts its longest waiting for it.
+        // A client lands on B, which has nobody to evict: it asks A, and admits its client.
         let newcomer = try connect(portB)
+        XCTAssertTrue(run { b.connections.clientCount == 2 })
+        XCTAssertEqual(a.evictedTotal, 0, "A serves requests every 100 ms")
+        // A evicts its longest waiting at its next look.
+        clock.advance(byMs: Server.quotaPeriodMs)
         XCTAssertTrue(run { a.evictedTotal == 1 && self.isClosedByServer(first) })
-        XCTAssertTrue(run { b.connections.clientCount == 2 && a.connections.clientCount == 1 })
+        XCTAssertEqual(a.connections.clientCount, 1)
         XCTAssertEqual(a.quota?.total, 3)
         XCTAssertEqual(b.refusedTotal, 0)
         for fd in [second, newcomer, player] { XCTAssertFalse(isClosedByServer(fd)) }
