@@ -3,7 +3,7 @@
 /// each kind every 5 s, then a count) and the lines of each connection (`traceClient`: all of
 /// them while the byte budget lasts, then a count).
 extension Log {
-    nonisolated(unsafe) private static var limiter = LogRateLimiter()
+    nonisolated(unsafe) static var limiter = LogRateLimiter()
     /// The limiter's time (a test's `ManualClock` makes windows end without waiting).
     nonisolated(unsafe) public static var limiterClock: LoopClock = MonotonicClock.shared
 
