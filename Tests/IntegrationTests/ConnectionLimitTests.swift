@@ -23,9 +23,19 @@ final class ConnectionLimitTests: XCTestCase {
         """
     }
 
+    /// A client that connects and sends nothing, once the server accepted it.
+    func silent(_ srs: SRSProcess) throws -> Int32 {
+        let accepted = srs.log.components(separatedBy: "RTMP client ip=").count - 1
+        let fd = try RawClient.connect(port: srs.rtmpPort)
+        try srs.waitForLog("RTMP client ip=", count: accepted + 1, timeout: 5)
+        // Connections' ages are in milliseconds: the next one must be younger.
+        usleep(5_000)
+        return fd
+    }
+
     /// True once the server closed `fd`, within `timeout`.
     func closedByServer(_ fd: Int32, timeout: TimeInterval = 3) -> Bool {
-        Processes.wait(timeout: timeout) {
+        Deadline.wait(timeout: timeout) {
             var b = [UInt8](repeating: 0, count: 4096)
             let n = recv(fd, &b, b.count, Int32(MSG_DONTWAIT))
             return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -34,7 +44,7 @@ final class ConnectionLimitTests: XCTestCase {
 
     func startedPlayer(_ port: Int, _ stream: String = "none") -> RTMPTestPlayer {
         let p = RTMPTestPlayer(port: port, stream: stream)
-        XCTAssertTrue(Processes.wait(timeout: 5) { p.statuses.contains("NetStream.Play.Start") }, "player: \(p.error ?? "no Play.Start")")
+        XCTAssertTrue(Deadline.wait(timeout: 5) { p.statuses.contains("NetStream.Play.Start") }, "player: \(p.error ?? "no Play.Start")")
         return p
     }
 
@@ -44,19 +54,16 @@ final class ConnectionLimitTests: XCTestCase {
         try srs.waitListening()
         var players = [startedPlayer(srs.rtmpPort), startedPlayer(srs.rtmpPort)]
         defer { players.forEach { $0.stop() } }
-        let silentA = try RawClient.connect(port: srs.rtmpPort)
+        let silentA = try silent(srs)
         defer { close(silentA) }
-        usleep(100_000)
-        let silentB = try RawClient.connect(port: srs.rtmpPort)
+        let silentB = try silent(srs)
         defer { close(silentB) }
-        usleep(100_000)
         // Full. An API request takes the place of the connection that waited longest.
         XCTAssertEqual(try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions").status, 200)
         XCTAssertTrue(closedByServer(silentA))
         XCTAssertFalse(closedByServer(silentB, timeout: 0.2))
-        let silentC = try RawClient.connect(port: srs.rtmpPort)
+        let silentC = try silent(srs)
         defer { close(silentC) }
-        usleep(100_000)
         // Two players take the places of B, then C.
         players.append(startedPlayer(srs.rtmpPort))
         XCTAssertTrue(closedByServer(silentB))
@@ -67,7 +74,7 @@ final class ConnectionLimitTests: XCTestCase {
         let refused = try RawClient.connect(port: srs.rtmpPort)
         defer { close(refused) }
         XCTAssertTrue(closedByServer(refused))
-        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("max_connections 4 reached (4 in the server), none waiting") }, srs.log)
+        try srs.waitForLog("max_connections 4 reached (4 in the server), none waiting", timeout: 2)
         for p in players { XCTAssertNil(p.error) }
         XCTAssertTrue(srs.log.contains("closed after"), srs.log)
         XCTAssertTrue(srs.log.contains("in handshake, recv=0: max_connections 4 reached, room made for 127.0.0.1:"), srs.log)
@@ -77,7 +84,7 @@ final class ConnectionLimitTests: XCTestCase {
         let srs = try SRSProcess(config: Self.config(max: 20, workers: 2))
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.components(separatedBy: " ready, relay=").count == 3 }, srs.log)
+        try srs.waitForLog(" ready, relay=", count: 2, timeout: 5)
         // All the load on one worker: the other cannot accept while stopped.
         let workers = Processes.children(of: srs.pid)
         XCTAssertEqual(workers.count, 2)
@@ -86,7 +93,7 @@ final class ConnectionLimitTests: XCTestCase {
         defer { if !resumed { kill(workers[1], SIGCONT) } }
         var players = (0..<20).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "none") }
         defer { players.forEach { $0.stop() } }
-        XCTAssertTrue(Processes.wait(timeout: 15, interval: 50_000) { players.allSatisfy { $0.statuses.contains("NetStream.Play.Start") } },
+        XCTAssertTrue(Deadline.wait(timeout: 15, every: 0.05) { players.allSatisfy { $0.statuses.contains("NetStream.Play.Start") } },
                       "admitted \(players.filter { $0.statuses.contains("NetStream.Play.Start") }.count) of 20 on one worker: "
                       + "\(players.compactMap(\.error).prefix(3))\n\(srs.log.suffix(2000))")
         let served = srs.log.split(separator: "\n").filter { $0.contains("][\(workers[0])][") && $0.contains("start play stream") }.count
@@ -94,17 +101,18 @@ final class ConnectionLimitTests: XCTestCase {
         // The server is full: the 21st is refused, whichever worker it lands on.
         let extra = RTMPTestPlayer(port: srs.rtmpPort, stream: "none")
         defer { extra.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 5) { extra.error != nil }, "a 21st client was admitted")
+        XCTAssertTrue(Deadline.wait(timeout: 5) { extra.error != nil }, "a 21st client was admitted")
         kill(workers[1], SIGCONT)
         resumed = true
         XCTAssertTrue(srs.log.contains("max_connections 20 reached (20 in the server)"), srs.log)
         // Places freed on one worker are taken on any.
+        let closes = srs.log.components(separatedBy: "closed (peer closed)").count - 1
         for p in players.prefix(5) { p.stop() }
         players.removeFirst(5)
-        usleep(300_000)
+        try srs.waitForLog("closed (peer closed)", count: closes + 5, timeout: 5)
         let more = (0..<5).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "none") }
         defer { more.forEach { $0.stop() } }
-        XCTAssertTrue(Processes.wait(timeout: 10, interval: 50_000) { more.allSatisfy { $0.statuses.contains("NetStream.Play.Start") } },
+        XCTAssertTrue(Deadline.wait(timeout: 10, every: 0.05) { more.allSatisfy { $0.statuses.contains("NetStream.Play.Start") } },
                       "\(more.compactMap(\.error))")
     }
 
@@ -120,17 +128,17 @@ final class ConnectionLimitTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/up", seconds: 60)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let old = (0..<3).map { _ in startedPlayer(srs.rtmpPort, "up") }
         defer { old.forEach { $0.stop() } }
         // The old worker keeps its publisher and 3 players while the new generation takes over.
         try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
         srs.signal(SIGUSR2)
-        XCTAssertTrue(Processes.wait(timeout: 15) { srs.log.contains("re-executed as SwiftSRS/1.0.1") }, srs.log)
+        try srs.waitForLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
         XCTAssertFalse(srs.log.contains("connection table"), "the table was not carried across the re-exec:\n\(srs.log)")
         func admitted(_ n: Int) -> [RTMPTestPlayer] {
             let ps = (0..<n).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "none") }
-            _ = Processes.wait(timeout: 5, interval: 50_000) { ps.allSatisfy { $0.statuses.contains("NetStream.Play.Start") || $0.error != nil } }
+            _ = Deadline.wait(timeout: 5, every: 0.05) { ps.allSatisfy { $0.statuses.contains("NetStream.Play.Start") || $0.error != nil } }
             return ps
         }
         let new = admitted(3)
@@ -139,7 +147,7 @@ final class ConnectionLimitTests: XCTestCase {
         // The new worker dies: its clients with it; the respawned one has their places.
         let newWorker = try XCTUnwrap(Processes.children(of: srs.pid).max())
         kill(newWorker, SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.contains("worker \(newWorker) died") && srs.log.components(separatedBy: " ready, relay=").count >= 4 },
+        XCTAssertTrue(Deadline.wait(timeout: 5) { srs.log.contains("worker \(newWorker) died") && srs.log.components(separatedBy: " ready, relay=").count >= 4 },
                       srs.log)
         let again = admitted(3)
         defer { again.forEach { $0.stop() } }
@@ -158,7 +166,7 @@ final class ConnectionLimitTests: XCTestCase {
         let srs = try SRSProcess(config: Self.config(max: 1000, workers: 1), binary: wrapper)
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.contains("open file limit 64 (hard 64) is below max_connections 1000") }, srs.log)
+        try srs.waitForLog("open file limit 64 (hard 64) is below max_connections 1000", timeout: 5)
         let worker = try XCTUnwrap(Processes.children(of: srs.pid).first)
         // Players hold every descriptor (nothing to evict); more clients wait in the backlog.
         var players: [RTMPTestPlayer] = []
@@ -168,7 +176,7 @@ final class ConnectionLimitTests: XCTestCase {
         while logSize() < 10_000_000 && !srs.log.contains("pause accepting") && players.count < 80 {
             let p = RTMPTestPlayer(port: srs.rtmpPort, stream: "none")
             players.append(p)
-            _ = Processes.wait(timeout: 2) { p.statuses.contains("NetStream.Play.Start") || p.error != nil || logSize() > 10_000_000 }
+            _ = Deadline.wait(timeout: 2) { p.statuses.contains("NetStream.Play.Start") || p.error != nil || logSize() > 10_000_000 }
         }
         guard logSize() < 10_000_000 else {
             return XCTFail("the log grew past 10 MB with \(players.count) players: the worker spins on EMFILE")
@@ -177,17 +185,16 @@ final class ConnectionLimitTests: XCTestCase {
         let waiting = (0..<5).compactMap { _ in try? RawClient.connect(port: srs.rtmpPort) }
         defer { waiting.forEach { close($0) } }
         let cpu = Processes.cpuSeconds(of: worker)
-        usleep(2_000_000)
+        usleep(2_000_000)  // the worker's CPU over a fixed time is what is measured
         let used = Processes.cpuSeconds(of: worker) - cpu
         print("worker CPU while out of descriptors: \(String(format: "%.2f", used)) s in 2 s")
         XCTAssertLessThan(used, 0.3, "the worker spins on a listener it cannot accept from")
         XCTAssertLessThan(srs.log.components(separatedBy: "accept failed").count, 4, "one log line per episode:\n\(srs.log)")
         // Descriptors come back: accepting resumes and says so.
         for p in players.prefix(10) { p.stop() }
-        usleep(200_000)
         let late = RTMPTestPlayer(port: srs.rtmpPort, stream: "none")
         defer { late.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 5) { late.statuses.contains("NetStream.Play.Start") }, late.error ?? "")
-        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("accepting again on") }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 5) { late.statuses.contains("NetStream.Play.Start") }, late.error ?? "")
+        try srs.waitForLog("accepting again on", timeout: 2)
     }
 }

@@ -64,7 +64,7 @@ final class ConsoleTests: XCTestCase {
     func testListsStreamAndPreviewPlays() throws {
         let srs = try start()
         _ = try publish(srs, "console")
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let b = try browser(consoleURL(srs))
         let row = "document.querySelector('#streams tr[data-stream=\"/live/console\"]')"
         let text = try b.wait("\(row)?.textContent", timeout: 5, "the stream listed") as? String ?? ""
@@ -90,7 +90,7 @@ final class ConsoleTests: XCTestCase {
     func testKickButtonDisconnectsClient() throws {
         let srs = try start()
         _ = try publish(srs, "kick")
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let player = try Tool("ffmpeg", ["-v", "error", "-i", "rtmp://127.0.0.1:\(srs.rtmpPort)/live/kick", "-t", "30", "-f", "null", "-"])
         cleanups.append { player.stop() }
         let id = try Self.waitForClient(srs, type: "rtmp-play")
@@ -98,11 +98,8 @@ final class ConsoleTests: XCTestCase {
         let button = "document.querySelector('button[data-kick=\"\(id)\"]')"
         try b.wait("\(button) !== null", timeout: 5, "the client listed")
         try b.evaluate("\(button).click()")
-        let deadline = Date().addingTimeInterval(5)
-        while try Self.clientIDs(srs).contains(id) {
-            if Date() > deadline { XCTFail("client \(id) still listed by the API 5 s after the kick"); break }
-            usleep(100_000)
-        }
+        XCTAssertTrue(try Deadline.wait(timeout: 5, every: 0.1) { try !Self.clientIDs(srs).contains(id) },
+                      "client \(id) still listed by the API 5 s after the kick")
         try b.wait("\(button) === null", timeout: 5, "the client gone from the page")
         XCTAssertEqual(try b.evaluate("document.querySelector('#notice').textContent") as? String, "kicked \(id)")
         XCTAssertEqual(b.errors, [])
@@ -115,7 +112,7 @@ final class ConsoleTests: XCTestCase {
             of: "http_api { enabled on; listen {API}; }",
             with: "http_api { enabled on; listen {API}; auth { enabled on; username admin; password s3cret; } }"))
         _ = try publish(srs, "auth")
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let b = try browser(consoleURL(srs))
         try b.wait("document.querySelector('#login').open", timeout: 5, "the login prompt")
         let signIn = { (user: String, password: String) in
@@ -174,7 +171,7 @@ final class ConsoleTests: XCTestCase {
     func testShowsWorkersAndDrainStateWhenTheAPIHasThem() throws {
         let srs = try start()
         _ = try publish(srs, "workers")
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let b = try browser(consoleURL(srs), script: """
             const realFetch = window.fetch;
             window.fetch = async (input, init) => {
@@ -228,13 +225,13 @@ final class ConsoleTests: XCTestCase {
 
     /// The id of the first client of `type` the API lists, waiting for it up to 10 s.
     private static func waitForClient(_ srs: SRSProcess, type: String) throws -> String {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
+        var id: String?
+        try Deadline.require("\(type) client", timeout: 10, every: 0.1) {
             let clients = try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/clients/?count=100")["clients"] as? [[String: Any]] ?? []
-            if let id = clients.first(where: { $0["type"] as? String == type })?["id"] as? String { return id }
-            usleep(100_000)
+            id = clients.first(where: { $0["type"] as? String == type })?["id"] as? String
+            return id != nil
         }
-        throw TestError("no \(type) client within 10 s")
+        return id ?? ""
     }
 
     private static func clientIDs(_ srs: SRSProcess) throws -> [String] {

@@ -49,9 +49,9 @@ final class ContainerTests: XCTestCase {
         // starts a `sleep` and exits at once. (Not waited for: Foundation's Process sees the
         // exit only when every holder of its status socket, the orphan too, has closed it.)
         let shell = try c.spawn(["sh", "-c", "sleep 1 & exit 0"])
-        XCTAssertTrue(Processes.wait(timeout: 5) { c.children(of: master).contains { $0.name == "sleep" } },
+        XCTAssertTrue(Deadline.wait(timeout: 5) { c.children(of: master).contains { $0.name == "sleep" } },
                       "the orphan was not re-parented to the server: \(c.children(of: master))")
-        XCTAssertTrue(Processes.wait(timeout: 5) { !c.children(of: master).contains { $0.name == "sleep" } },
+        XCTAssertTrue(Deadline.wait(timeout: 5) { !c.children(of: master).contains { $0.name == "sleep" } },
                       "the orphan was not reaped: \(c.children(of: master))")
         XCTAssertEqual(shell.wait(timeout: 5), 0, shell.output)
         shell.stop()
@@ -61,7 +61,7 @@ final class ContainerTests: XCTestCase {
         let workers = c.children(of: master).map(\.pid)
         XCTAssertEqual(workers.count, 1, "\(c.children(of: master))")
         kill(workers[0], SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 5) {
+        XCTAssertTrue(Deadline.wait(timeout: 5) {
             let now = c.children(of: master)
             return now.count == 1 && now[0].pid != workers[0] && now[0].state != "Z"
         }, "worker not respawned: \(c.children(of: master))")
@@ -156,7 +156,7 @@ private final class Container {
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     func waitHealthy(timeout: TimeInterval = 10) throws {
-        let ok = Processes.wait(timeout: timeout) {
+        let ok = Deadline.wait(timeout: timeout) {
             process.isRunning && (try? HTTPClient.get(apiPort, "/healthz"))?.status == 200
         }
         if !ok { throw TestError("no /healthz within \(timeout)s (running: \(process.isRunning)):\n\(log)") }
@@ -165,7 +165,7 @@ private final class Container {
     /// The namespace's init, as the host sees it: unshare's only child.
     func initPid() throws -> Int32 {
         var found: [Int32] = []
-        _ = Processes.wait(timeout: 5) {
+        _ = Deadline.wait(timeout: 5) {
             found = Processes.children(of: process.processIdentifier)
             return found.count == 1
         }
@@ -207,7 +207,7 @@ private final class Container {
 
     /// The exit status of the unshare process (its child's), or nil on timeout.
     func waitExit(timeout: TimeInterval) -> Int32? {
-        guard Processes.wait(timeout: timeout, { !process.isRunning }) else { return nil }
+        guard Deadline.wait(timeout: timeout, { !process.isRunning }) else { return nil }
         return process.terminationStatus
     }
 

@@ -35,13 +35,13 @@ final class ForwardTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/fwd?token=t1", seconds: 30, size: "160x120")
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(dest, "start publish stream __defaultVhost__/live/fwd", timeout: 15)
+        try dest.waitForLog("start publish stream __defaultVhost__/live/fwd", timeout: 15)
         let probe = try FFmpeg.probe("rtmp://127.0.0.1:\(dest.rtmpPort)/live/fwd")
         XCTAssertEqual(FFmpeg.codecs(probe), ["h264", "aac"])
         // Players on both workers of the origin do not make a second forward.
         let players = (0..<4).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "fwd") }
         defer { players.forEach { $0.stop() } }
-        XCTAssertTrue(Processes.wait(timeout: 10) { players.allSatisfy { $0.keyframes > 0 } })
+        XCTAssertTrue(Deadline.wait(timeout: 10) { players.allSatisfy { $0.keyframes > 0 } })
         XCTAssertEqual(dest.log.components(separatedBy: "start publish stream __defaultVhost__/live/fwd").count - 1, 1, dest.log)
         let streams = try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/streams/")["streams"] as? [[String: Any]] ?? []
         let forward = streams.first { $0["name"] as? String == "fwd" }?["forward"] as? [[String: Any]]
@@ -60,13 +60,13 @@ final class ForwardTests: XCTestCase {
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/later", seconds: 40, size: "160x120")
         defer { pub.stop() }
         // Nobody listens yet: the forwarder retries with growing delays, the publish goes on.
-        try RTMPIntegrationTests.waitForLog(srs, "retry in 250ms", timeout: 15)
+        try srs.waitForLog("retry in 250ms", timeout: 15)
         let config = SRSProcess.basicConfig.replacingOccurrences(of: "listen {RTMP};", with: "listen \(destPort);")
         let dest = try SRSProcess(config: config)
         defer { ChildProcessSupport.stopAndCheckNoOrphans(dest) }
         try dest.waitListening(destPort)
         let started = Date()
-        try RTMPIntegrationTests.waitForLog(dest, "start publish stream __defaultVhost__/live/later", timeout: 10)
+        try dest.waitForLog("start publish stream __defaultVhost__/live/later", timeout: 10)
         print("forward: republished \(Int(Date().timeIntervalSince(started) * 1000)) ms after the destination came up")
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(destPort)/live/later")), ["h264", "aac"])
         // The destination restarts: forwarding resumes at once.
@@ -74,7 +74,7 @@ final class ForwardTests: XCTestCase {
         let again = try SRSProcess(config: config)
         defer { ChildProcessSupport.stopAndCheckNoOrphans(again) }
         try again.waitListening(destPort)
-        try RTMPIntegrationTests.waitForLog(again, "start publish stream __defaultVhost__/live/later", timeout: 10)
+        try again.waitForLog("start publish stream __defaultVhost__/live/later", timeout: 10)
     }
 
     func testReloadTurnsForwardOffAndALoopToItselfIsRefused() throws {
@@ -87,12 +87,12 @@ final class ForwardTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/rl", seconds: 40, size: "160x120")
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(dest, "start publish stream __defaultVhost__/live/rl", timeout: 15)
+        try dest.waitForLog("start publish stream __defaultVhost__/live/rl", timeout: 15)
         XCTAssertTrue(srs.log.contains("forward loop detected, ignore destination 127.0.0.1:\(srs.rtmpPort)"), srs.log)
         try srs.rewriteConfig(Self.origin(forward: "destination 127.0.0.1:\(dest.rtmpPort);").replacingOccurrences(of: "enabled on; destination", with: "enabled off; destination"))
         srs.signal(SIGHUP)
-        try RTMPIntegrationTests.waitForLog(srs, "vhost __defaultVhost__ reload forward success.", timeout: 5)
-        try RTMPIntegrationTests.waitForLog(dest, "unpublish stream __defaultVhost__/live/rl", timeout: 5)
+        try srs.waitForLog("vhost __defaultVhost__ reload forward success.", timeout: 5)
+        try dest.waitForLog("unpublish stream __defaultVhost__/live/rl", timeout: 5)
         XCTAssertEqual(dest.log.components(separatedBy: "start publish stream __defaultVhost__/live/rl").count - 1, 1)
     }
 
@@ -107,7 +107,7 @@ final class ForwardTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/b?k=v", seconds: 30, size: "160x120")
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(dest, "start publish stream __defaultVhost__/backup/renamed", timeout: 15)
+        try dest.waitForLog("start publish stream __defaultVhost__/backup/renamed", timeout: 15)
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(dest.rtmpPort)/backup/renamed")), ["h264", "aac"])
         let request = try XCTUnwrap(backend.requests.first)
         XCTAssertTrue(request.hasPrefix("POST /api/v1/forward HTTP/1.1"), request)
@@ -165,8 +165,8 @@ final class BackendStub: @unchecked Sendable {
     private func readRequest(_ c: Int32) -> String {
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline {
+        let deadline = Deadline(seconds: 5)
+        while !deadline.hasPassed {
             var pfd = pollfd(fd: c, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 100) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }

@@ -68,10 +68,10 @@ final class HLSDiskFaultTests: XCTestCase {
         let workerPid = try worker(srs)
         let m3u8 = disk.path + "/live/fault.m3u8"
         _ = try publish(srs, "fault", seconds: 40)
-        XCTAssertTrue(Processes.wait(timeout: 15) { self.playlist(m3u8).uris.count >= 2 }, "no HLS:\n\(srs.log)")
+        XCTAssertTrue(Deadline.wait(timeout: 15) { self.playlist(m3u8).uris.count >= 2 }, "no HLS:\n\(srs.log)")
         let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "fault")
         players.append(player)
-        XCTAssertTrue(Processes.wait(timeout: 10) { player.keyframes > 0 }, "RTMP player got nothing: \(player.error ?? "")")
+        XCTAssertTrue(Deadline.wait(timeout: 10) { player.keyframes > 0 }, "RTMP player got nothing: \(player.error ?? "")")
 
         // The disk fills up: segment writes fail while both players keep playing.
         disk.fill()
@@ -81,7 +81,7 @@ final class HLSDiskFaultTests: XCTestCase {
                                       "-t", "4", "-f", "null", "-"])
         tools.append(flv)
         let failedLines = { srs.log.split(separator: "\n").filter { $0.contains("hls: write ") && $0.contains("failed") } }
-        XCTAssertTrue(Processes.wait(timeout: 10) { !failedLines().isEmpty }, "no failed write logged:\n\(srs.log)")
+        XCTAssertTrue(Deadline.wait(timeout: 10) { !failedLines().isEmpty }, "no failed write logged:\n\(srs.log)")
         XCTAssertEqual(flv.wait(timeout: 20), 0, "HTTP-FLV player during the fault: \(flv.output)")
         XCTAssertEqual(failedLines().count, 1, "one log line per episode, not per segment:\n\(srs.log)")
         XCTAssertTrue(failedLines().first?.contains("No space left on device (errno=28)") == true, "\(failedLines())")
@@ -96,8 +96,8 @@ final class HLSDiskFaultTests: XCTestCase {
 
         // Space comes back: new segments, readable, after a discontinuity.
         disk.free()
-        try RTMPIntegrationTests.waitForLog(srs, "writes again", timeout: 10)
-        XCTAssertTrue(Processes.wait(timeout: 10) { self.playlist(m3u8).uris.filter { !during.uris.contains($0) }.count >= 2 },
+        try srs.waitForLog("writes again", timeout: 10)
+        XCTAssertTrue(Deadline.wait(timeout: 10) { self.playlist(m3u8).uris.filter { !during.uris.contains($0) }.count >= 2 },
                       "playlist does not advance:\n\(playlist(m3u8).text)")
         let after = playlist(m3u8)
         XCTAssertTrue(after.text.contains("#EXT-X-DISCONTINUITY"), after.text)
@@ -111,7 +111,7 @@ final class HLSDiskFaultTests: XCTestCase {
 
         // A stream published after the episode gets its HLS from the start.
         _ = try publish(srs, "later", seconds: 8)
-        XCTAssertTrue(Processes.wait(timeout: 15) { self.playlist(disk.path + "/live/later.m3u8").uris.count >= 2 },
+        XCTAssertTrue(Deadline.wait(timeout: 15) { self.playlist(disk.path + "/live/later.m3u8").uris.count >= 2 },
                       "second stream has no HLS:\n\(srs.log)")
         let later = playlist(disk.path + "/live/later.m3u8")
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe(disk.path + "/live/" + later.uris[0])), ["h264", "aac"])
@@ -142,14 +142,14 @@ final class HLSDiskFaultTests: XCTestCase {
         _ = try publish(srs, "full", seconds: 20)
         let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "full")
         players.append(player)
-        XCTAssertTrue(Processes.wait(timeout: 15) { player.keyframes > 0 }, "RTMP play with a full log disk: \(player.error ?? "")")
+        XCTAssertTrue(Deadline.wait(timeout: 15) { player.keyframes > 0 }, "RTMP play with a full log disk: \(player.error ?? "")")
         XCTAssertEqual(try HTTPClient.get(srs.apiPort, "/api/v1/versions").status, 200)
         XCTAssertEqual(FileManager.default.sizeOfFile(log), fullSize, "the log was written: the disk was not full")
         disk.free()
         let second = RTMPTestPlayer(port: srs.rtmpPort, stream: "full")
         players.append(second)
-        XCTAssertTrue(Processes.wait(timeout: 10) { second.keyframes > 0 }, second.error ?? "")
-        XCTAssertTrue(Processes.wait(timeout: 5) {
+        XCTAssertTrue(Deadline.wait(timeout: 10) { second.keyframes > 0 }, second.error ?? "")
+        XCTAssertTrue(Deadline.wait(timeout: 5) {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             return text.components(separatedBy: "-- disk full --").last?.contains("start play stream") == true
         }, "nothing logged once space was back")

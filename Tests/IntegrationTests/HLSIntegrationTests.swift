@@ -40,14 +40,6 @@ final class HLSIntegrationTests: XCTestCase {
         return out
     }
 
-    func waitFor(_ what: String, timeout: TimeInterval, _ cond: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if cond() { return }
-            usleep(100_000)
-        }
-        throw TestError("timed out waiting for \(what)")
-    }
 
     func testSegmentsPlaylistWindowAndDispose() throws {
         let srs = try SRSProcess(config: Self.config)
@@ -56,7 +48,7 @@ final class HLSIntegrationTests: XCTestCase {
         let m3u8 = srs.dir.appendingPathComponent("html/live/hls.m3u8").path
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/hls", seconds: 16, gop: 25)
         defer { pub.stop() }
-        try waitFor("3 segments", timeout: 20) {
+        try Deadline.require("3 segments", timeout: 20, every: 0.1) {
             segments((try? String(contentsOfFile: m3u8, encoding: .utf8)) ?? "").count >= 3
         }
         let playlist = try String(contentsOfFile: m3u8, encoding: .utf8)
@@ -79,13 +71,13 @@ final class HLSIntegrationTests: XCTestCase {
 
         // The window keeps at most ~8 s: after 16 s of stream, old segments were removed from disk.
         XCTAssertNotNil(pub.wait(timeout: 30))
-        try RTMPIntegrationTests.waitForLog(srs, "unpublish stream", timeout: 10)
+        try srs.waitForLog("unpublish stream", timeout: 10)
         let final = try String(contentsOfFile: m3u8, encoding: .utf8)
         let window = segments(final)
         XCTAssertLessThanOrEqual(window.reduce(0) { $0 + $1.duration }, 8 + 2.5, final)
         XCTAssertFalse(FileManager.default.fileExists(atPath: srs.dir.appendingPathComponent("html/live/hls-0.ts").path))
         // hls_dispose 3: the files go away 3 s after unpublish.
-        try waitFor("dispose", timeout: 10) { !FileManager.default.fileExists(atPath: m3u8) }
+        try Deadline.require("dispose", timeout: 10, every: 0.1) { !FileManager.default.fileExists(atPath: m3u8) }
         let left = (try? FileManager.default.contentsOfDirectory(atPath: srs.dir.appendingPathComponent("html/live").path)) ?? []
         XCTAssertTrue(left.filter { $0.hasSuffix(".ts") }.isEmpty, "\(left)")
     }
@@ -99,11 +91,11 @@ final class HLSIntegrationTests: XCTestCase {
         let first = try FFmpeg.publish(to: url, seconds: 5)
         XCTAssertNotNil(first.wait(timeout: 20))
         first.stop()
-        try RTMPIntegrationTests.waitForLog(srs, "unpublish stream", timeout: 10)
+        try srs.waitForLog("unpublish stream", timeout: 10)
         let before = segments(try String(contentsOfFile: m3u8, encoding: .utf8)).count
         let second = try FFmpeg.publish(to: url, seconds: 6)
         defer { second.stop() }
-        try waitFor("segments after republish", timeout: 20) {
+        try Deadline.require("segments after republish", timeout: 20, every: 0.1) {
             segments((try? String(contentsOfFile: m3u8, encoding: .utf8)) ?? "").count > before
         }
         let text = try String(contentsOfFile: m3u8, encoding: .utf8)
@@ -122,7 +114,7 @@ final class HLSIntegrationTests: XCTestCase {
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/ng", seconds: 20)
         defer { pub.stop() }
         let html = srs.dir.appendingPathComponent("html").path
-        try waitFor("playlist", timeout: 20) {
+        try Deadline.require("playlist", timeout: 20, every: 0.1) {
             segments((try? String(contentsOfFile: html + "/live/ng.m3u8", encoding: .utf8)) ?? "").count >= 2
         }
         let nginx = try NginxProcess(root: html)
@@ -157,11 +149,8 @@ final class NginxProcess {
             """
         try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
         tool = try Tool("/usr/sbin/nginx", ["-p", dir.path, "-c", dir.appendingPathComponent("nginx.conf").path, "-g", "daemon off;"])
-        let deadline = Date().addingTimeInterval(10)
-        while !TCPProbe.canConnect(port: port) {
-            if Date() > deadline || !tool.isRunning { throw TestError("nginx did not start: \(tool.output)") }
-            usleep(20_000)
-        }
+        Deadline.wait(timeout: 10) { TCPProbe.canConnect(port: port) || !tool.isRunning }
+        guard TCPProbe.canConnect(port: port) else { throw TestError("nginx did not start: \(tool.output)") }
     }
 
     func stop() {

@@ -38,7 +38,7 @@ final class HTTPIntegrationTests: XCTestCase {
         defer { srs.stop() }
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/flv", seconds: 20)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let probe = try FFmpeg.probe("http://127.0.0.1:\(srs.httpPort)/live/flv.flv")
         XCTAssertEqual(FFmpeg.codecs(probe), ["h264", "aac"])
         let tags = (probe["format"] as? [String: Any])?["tags"] as? [String: Any] ?? [:]
@@ -58,10 +58,18 @@ final class HTTPIntegrationTests: XCTestCase {
         defer { srs.stop() }
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/api", seconds: 30, size: "640x360")
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let player = try Tool("ffmpeg", ["-v", "error", "-i", "rtmp://127.0.0.1:\(srs.rtmpPort)/live/api", "-t", "20", "-f", "null", "-"])
         defer { player.stop() }
-        usleep(3_000_000)
+        // The player plays, and the stream's rates have two samples (they are taken every second).
+        func stream() -> [String: Any]? {
+            let streams = try? HTTPClient.get(srs.apiPort, "/api/v1/streams/").json()["streams"] as? [[String: Any]]
+            return streams?.first { $0["url"] as? String == "/live/api" }
+        }
+        try Deadline.require("player and rates in /api/v1/streams/", timeout: 10, every: 0.2) {
+            guard let s = stream() else { return false }
+            return s["clients"] as? Int == 2 && ((s["kbps"] as? [String: Any])?["recv_30s"] as? Int ?? 0) > 0
+        }
 
         let versions = try HTTPClient.get(srs.apiPort, "/api/v1/versions").json()
         XCTAssertEqual(versions["code"] as? Int, 0)
@@ -195,7 +203,7 @@ final class HTTPIntegrationTests: XCTestCase {
         defer { srs.stop() }
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/console", seconds: 30)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let profile = srs.dir.appendingPathComponent("chromium").path
         let (status, dom) = try Tool.run(browser!, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
                                                     "--virtual-time-budget=8000", "--dump-dom",

@@ -150,7 +150,7 @@ final class HooksIntegrationTests: XCTestCase {
         try hooks.set(["on_publish": "zero"])
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/s?token=good", seconds: 20)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/s")), ["h264", "aac"])
     }
 
@@ -164,7 +164,7 @@ final class HooksIntegrationTests: XCTestCase {
         try hooks.set(["on_play:s": "deny", "on_connect:other": "status:403"])
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/s", seconds: 30)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
 
         XCTAssertThrowsError(try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/s?t=bad", timeout: 10))
         let probe = try RTMPStartProbe(port: srs.rtmpPort, name: "s?t=bad", publish: false)

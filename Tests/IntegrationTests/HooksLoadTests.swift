@@ -27,16 +27,17 @@ final class HooksLoadTests: XCTestCase {
         try hooks.set(["on_play:held": "slow:2000"])
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/a", seconds: 40)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let players = (0..<4).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "a") }
         defer { players.forEach { $0.stop() } }
-        XCTAssertTrue(Processes.wait(timeout: 10) { players.allSatisfy { $0.keyframes > 1 } })
-        usleep(500_000)
+        XCTAssertTrue(Deadline.wait(timeout: 10) { players.allSatisfy { $0.keyframes > 1 } })
+        usleep(500_000)  // past the start-up burst before the gaps are measured (a settling time)
         players.forEach { $0.resetGap() }
 
         let port = srs.rtmpPort
         let held = Thread.detachedResult { try RTMPStartProbe(port: port, name: "held", publish: false, timeout: 10) }
-        usleep(200_000)
+        // Its on_play is at the hook server (which answers it 2 s later) before the other client comes.
+        XCTAssertTrue(hooks.wait(timeout: 5) { $0.contains { $0.action == "on_play" && $0.stream == "held" } })
         let other = try RTMPStartProbe(port: srs.rtmpPort, name: "c", publish: true)
         defer { other.close() }
         let heldProbe = try held.value(timeout: 15)
@@ -59,7 +60,7 @@ final class HooksLoadTests: XCTestCase {
         defer { hooks.stop() }
         let srs = try HooksIntegrationTests.start(Self.config(hooks, workers: 2))
         defer { srs.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.components(separatedBy: " ready, relay=").count == 3 }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 5) { srs.log.components(separatedBy: " ready, relay=").count == 3 }, srs.log)
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/w?token=t", seconds: 40)
         defer { pub.stop() }
         XCTAssertTrue(hooks.wait { !$0.filter { $0.action == "on_publish" }.isEmpty })
@@ -76,7 +77,7 @@ final class HooksLoadTests: XCTestCase {
             let n = players.count
             _ = hooks.wait(timeout: 5) { $0.filter { $0.action == "on_play" }.count >= n }
         }
-        XCTAssertTrue(Processes.wait(timeout: 15) { players.allSatisfy { $0.keyframes > 0 } }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 15) { players.allSatisfy { $0.keyframes > 0 } }, srs.log)
         XCTAssertEqual(playWorkers().count, 2, "players on one worker only")
         XCTAssertEqual(hooks.requests("on_play").count, players.count, "one on_play per player, none for relays")
         XCTAssertEqual(Set(hooks.requests.map { $0.fields["service_id"] as? String ?? "" }).count, 1)
@@ -106,7 +107,7 @@ final class HooksLoadTests: XCTestCase {
             let applied = srs.log.components(separatedBy: "worker applied the new config").count
             try srs.rewriteConfig(base.replacingOccurrences(of: "%@", with: vhost))
             srs.signal(SIGHUP)
-            XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.components(separatedBy: "worker applied the new config").count >= applied + 2 },
+            XCTAssertTrue(Deadline.wait(timeout: 5) { srs.log.components(separatedBy: "worker applied the new config").count >= applied + 2 },
                           srs.log)
         }
         func publish(_ name: String) throws -> RTMPStartProbe.Outcome {
@@ -151,7 +152,7 @@ final class HooksLoadTests: XCTestCase {
         try edge.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/e", seconds: 40)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(origin, "start publish stream", timeout: 10)
+        try origin.waitForLog("start publish stream", timeout: 10)
         try hooks.set(["on_play": "deny"])
         let refused = try RTMPStartProbe(port: edge.rtmpPort, name: "e?k=no", publish: false)
         refused.close()

@@ -47,7 +47,7 @@ final class HostileInputTests: XCTestCase {
         try srs.waitListening(srs.httpPort)
         try srs.waitListening(srs.apiPort)
         publisher = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/live", seconds: 120)
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         workerPid = try XCTUnwrap(Processes.children(of: srs.pid).first, "no worker:\n\(srs.log)")
     }
 
@@ -72,7 +72,7 @@ final class HostileInputTests: XCTestCase {
         }
         let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "live")
         defer { player.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 5) { player.keyframes > 0 },
+        XCTAssertTrue(Deadline.wait(timeout: 5) { player.keyframes > 0 },
                       "\(attack): RTMP play of the live stream failed: \(player.error ?? "no keyframe")", file: file, line: line)
     }
 
@@ -120,14 +120,14 @@ final class HostileInputTests: XCTestCase {
         /// what is in flight (our unsent queue stays put for half a second). Returns the bytes sent.
         func flood(_ bytes: [UInt8], limit: Int, seconds: TimeInterval) -> Int {
             var sent = 0
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline && sent < limit {
+            let deadline = Deadline(seconds: seconds)
+            while !deadline.hasPassed && sent < limit {
                 let n = trySend(bytes)
                 if n <= 0 { break }
                 sent += n
             }
             var queued = unsentBytes
-            _ = Processes.wait(timeout: 10, interval: 500_000) {
+            _ = Deadline.wait(timeout: 10, every: 0.5) {
                 let now = self.unsentBytes
                 defer { queued = now }
                 return now == queued
@@ -145,9 +145,9 @@ final class HostileInputTests: XCTestCase {
         /// Reads until the server closes (true) or `timeout` passes (false); what was read.
         func readUntilClosed(timeout: TimeInterval = 5) -> (bytes: [UInt8], closed: Bool) {
             var out: [UInt8] = []
-            let deadline = Date().addingTimeInterval(timeout)
+            let deadline = Deadline(seconds: timeout)
             var buf = [UInt8](repeating: 0, count: 65536)
-            while Date() < deadline {
+            while !deadline.hasPassed {
                 var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 if poll(&pfd, 1, 50) <= 0 { continue }
                 let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

@@ -39,7 +39,7 @@ final class HostileNamesTests: XCTestCase {
 
     /// Waits until the server logged the end of `n` more RTMP connections than `base`.
     func waitClosed(_ srs: SRSProcess, _ n: Int, after base: Int) throws {
-        let ok = Processes.wait(timeout: 10) { closedCount(srs) >= base + n }
+        let ok = Deadline.wait(timeout: 10) { closedCount(srs) >= base + n }
         if !ok { throw TestError("fewer than \(n) more closed connections logged:\n\(srs.log)") }
     }
 
@@ -55,7 +55,7 @@ final class HostileNamesTests: XCTestCase {
         // Another stream goes live and leaves its playlist and segments (hls_dispose 120 keeps them).
         let start = try RTMPRawSession.run(port: srs.rtmpPort, app: "live", stream: "ctl")
         XCTAssertTrue(start.contains("NetStream.Publish.Start"), start)
-        try RTMPIntegrationTests.waitForLog(srs, "unpublish stream __defaultVhost__/live/ctl", timeout: 10)
+        try srs.waitForLog("unpublish stream __defaultVhost__/live/ctl", timeout: 10)
         let base = closedCount(srs)
         let before = snapshot(html)
         XCTAssertNotNil(before["live/ctl.m3u8"], "HLS is on: the honest stream wrote its playlist: \(before.keys.sorted())")

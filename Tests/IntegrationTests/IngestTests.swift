@@ -40,13 +40,13 @@ final class IngestTests: XCTestCase {
         let ffmpegs = try ChildProcessSupport.waitFFmpegs(srs, count: 1)
         // The master's child, not a worker's.
         XCTAssertEqual(Processes.parent(of: ffmpegs[0]), srs.pid)
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream __defaultVhost__/live/cam", timeout: 15)
+        try srs.waitForLog("start publish stream __defaultVhost__/live/cam", timeout: 15)
         let probe = try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/cam")
         XCTAssertEqual(FFmpeg.codecs(probe), ["h264", "aac"])
         XCTAssertTrue(srs.log.contains("ingest __defaultVhost__/cam: started pid=\(ffmpegs[0])"), srs.log)
         XCTAssertTrue(srs.log.contains("-loglevel info -re -i ./in.flv -vcodec copy -acodec copy -f flv -y rtmp://127.0.0.1:\(srs.rtmpPort)/live/cam"))
         let log = srs.dir.appendingPathComponent("objs/ffmpeg-ingest-__defaultVhost__-live-cam.log").path
-        XCTAssertTrue(Processes.wait(timeout: 5) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Stream mapping") })
+        XCTAssertTrue(Deadline.wait(timeout: 5) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Stream mapping") })
         let api = try ChildProcessSupport.processesAPI(srs)
         XCTAssertEqual(api.count, 1)
         XCTAssertEqual(api.first?["kind"] as? String, "ingest")
@@ -62,11 +62,11 @@ final class IngestTests: XCTestCase {
         var pid = try ChildProcessSupport.waitFFmpegs(srs, count: 1)[0]
         var latencies: [Int] = []
         for round in 1...3 {
-            usleep(300_000)
+            usleep(300_000)  // a short run (under the backoff's bar) before each kill: the point
             let killed = Date()
             kill(pid, SIGKILL)
             var next: [Int32] = []
-            XCTAssertTrue(Processes.wait(timeout: 10, interval: 10_000) {
+            XCTAssertTrue(Deadline.wait(timeout: 10, every: 0.01) {
                 next = ChildProcessSupport.ffmpegs(of: srs)
                 return next.count == 1 && next[0] != pid
             }, srs.log)
@@ -82,7 +82,7 @@ final class IngestTests: XCTestCase {
         XCTAssertTrue(srs.log.contains("restart in 2000ms, backoff: 3 short runs in a row"), srs.log)
         XCTAssertGreaterThanOrEqual(latencies[2], 1900)
         // The new ffmpeg publishes again.
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream __defaultVhost__/live/cam", timeout: 15)
+        try srs.waitForLog("start publish stream __defaultVhost__/live/cam", timeout: 15)
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/cam")), ["h264", "aac"])
     }
 
@@ -94,10 +94,11 @@ final class IngestTests: XCTestCase {
         try ChildProcessSupport.rewrite(srs, Self.config(ingest: false))
         srs.signal(SIGHUP)
         try ChildProcessSupport.waitFFmpegs(srs, count: 0, timeout: 5)
-        XCTAssertFalse(Processes.isAlive(pid))
+        // Gone from the process list as soon as it exits; reaped by the master a moment later.
+        XCTAssertTrue(Deadline.wait(timeout: 2) { !Processes.isAlive(pid) })
         XCTAssertTrue(srs.log.contains("vhost __defaultVhost__ reload ingest=cam removed success."), srs.log)
         XCTAssertTrue(srs.log.contains("ingest __defaultVhost__/cam: stop pid=\(pid)"), srs.log)
-        XCTAssertTrue(srs.log.contains("ingest __defaultVhost__/cam: pid=\(pid) stopped"), srs.log)
+        try srs.waitForLog("ingest __defaultVhost__/cam: pid=\(pid) stopped", timeout: 2)
         // And back: a reload adding it starts one.
         try ChildProcessSupport.rewrite(srs, Self.config())
         srs.signal(SIGHUP)
@@ -115,19 +116,19 @@ final class IngestTests: XCTestCase {
         let pid = try ChildProcessSupport.waitFFmpegs(srs, count: 1)[0]
         try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
         srs.signal(SIGUSR2)
-        XCTAssertTrue(Processes.wait(timeout: 15) { srs.log.contains("re-executed as SwiftSRS/1.0.1") }, srs.log)
+        try srs.waitForLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
         XCTAssertTrue(srs.log.contains("ingest __defaultVhost__/cam: adopted pid=\(pid) after re-exec"), srs.log)
         // The same process, alone, for a while after the upgrade.
         for _ in 0..<10 {
             XCTAssertEqual(ChildProcessSupport.ffmpegs(of: srs), [pid])
-            usleep(200_000)
+            usleep(200_000)  // nothing may change meanwhile: a fixed time is the point
         }
         let api = try ChildProcessSupport.processesAPI(srs)
         XCTAssertEqual(api.count, 1)
         XCTAssertEqual(api.first?["pid"] as? Int, Int(pid))
         // The new image supervises it: killed, it comes back.
         kill(pid, SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 10) {
+        XCTAssertTrue(Deadline.wait(timeout: 10) {
             let now = ChildProcessSupport.ffmpegs(of: srs)
             return now.count == 1 && now[0] != pid
         }, srs.log)
@@ -139,16 +140,16 @@ final class IngestTests: XCTestCase {
         defer { ChildProcessSupport.stopAndCheckNoOrphans(srs) }
         try srs.waitListening()
         let pid = try ChildProcessSupport.waitFFmpegs(srs, count: 1)[0]
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream __defaultVhost__/live/cam", timeout: 15)
+        try srs.waitForLog("start publish stream __defaultVhost__/live/cam", timeout: 15)
         let workers = Processes.children(of: srs.pid).filter { Processes.title(of: $0).contains("worker") }
         XCTAssertEqual(workers.count, 2)
         let killed = Date()
         srs.signal(SIGKILL)
         // The kernel kills the ingest with its master (PR_SET_PDEATHSIG) ...
-        XCTAssertTrue(Processes.wait(timeout: 2, interval: 5_000) { ChildProcessSupport.isDead(pid) })
+        XCTAssertTrue(Deadline.wait(timeout: 2, every: 0.005) { ChildProcessSupport.isDead(pid) })
         print("ingest: ffmpeg gone \(Int(Date().timeIntervalSince(killed) * 1000)) ms after kill -9 of the master")
         // ... and the workers, whose lifeline (the master's channel) broke, drain and exit.
-        XCTAssertTrue(Processes.wait(timeout: 15) { workers.allSatisfy { !Processes.isAlive($0) } })
+        XCTAssertTrue(Deadline.wait(timeout: 15) { workers.allSatisfy { !Processes.isAlive($0) } })
         XCTAssertEqual(ChildProcessSupport.ffmpegs(of: srs), [])
     }
 }

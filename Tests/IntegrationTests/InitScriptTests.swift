@@ -58,7 +58,7 @@ final class InitScriptTests: XCTestCase {
 
         let reload = try i.run("reload")
         XCTAssertEqual(reload.status, 0, reload.output)
-        XCTAssertTrue(waitUntil(5) { i.log.range(of: #"(sig|signo)=1\b"#, options: .regularExpression) != nil },
+        XCTAssertTrue(Deadline.wait(timeout: 5) { i.log.range(of: #"(sig|signo)=1\b"#, options: .regularExpression) != nil },
                       "the server logged no SIGHUP:\n\(i.log)")
         XCTAssertTrue(ProcState.isAlive(pid), "SIGHUP killed the server:\n\(i.log)")
         XCTAssertEqual(i.pidFromFile, pid)
@@ -69,7 +69,7 @@ final class InitScriptTests: XCTestCase {
         try FileManager.default.moveItem(at: logURL, to: i.root.appendingPathComponent("objs/srs.log.1"))
         let rotate = try i.run("rotate")
         XCTAssertEqual(rotate.status, 0, rotate.output)
-        XCTAssertTrue(waitUntil(5) { i.log.contains("reopen log file") }, "no new log file after rotate")
+        XCTAssertTrue(Deadline.wait(timeout: 5) { i.log.contains("reopen log file") }, "no new log file after rotate")
 
         let grace = try i.run("grace")
         XCTAssertEqual(grace.status, 0, grace.output)
@@ -103,7 +103,7 @@ final class InitScriptTests: XCTestCase {
         let looks = i.log.components(separatedBy: "wait for 1 conns to quit").count
         let grace = try i.background("grace")
         defer { grace.stop() }
-        XCTAssertTrue(waitUntil(5) { i.log.components(separatedBy: "wait for 1 conns to quit").count > looks }, i.log)
+        XCTAssertTrue(Deadline.wait(timeout: 5) { i.log.components(separatedBy: "wait for 1 conns to quit").count > looks }, i.log)
         XCTAssertTrue(grace.isRunning, "grace returned while a connection was open:\n\(grace.output)")
         XCTAssertTrue(ProcState.isAlive(pid))
 
@@ -235,15 +235,6 @@ final class InitScriptTests: XCTestCase {
         XCTAssertEqual(try i.run("stop").status, 0)
         XCTAssertNil(i.pidFromFile)
     }
-
-    private func waitUntil(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
-    }
 }
 
 /// A scratch SRS install directory: ROOT for init.d/srs, with conf/srs.conf on free ports.
@@ -308,9 +299,7 @@ private final class ScratchInstall {
         _ = pidFromFile
         for pid in pids where ProcState.isAlive(pid) && ProcState.cwd(pid) == realRoot {
             kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(3)
-            while ProcState.isAlive(pid) && Date() < deadline { usleep(20_000) }
-            if ProcState.isAlive(pid) { kill(pid, SIGKILL) }
+            if !Deadline.wait(timeout: 3, { !ProcState.isAlive(pid) }) { kill(pid, SIGKILL) }
         }
         try? FileManager.default.removeItem(at: root)
     }

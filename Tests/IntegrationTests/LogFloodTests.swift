@@ -41,7 +41,7 @@ final class LogFloodTests: XCTestCase {
                                       "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "4",
                                       "-b:v", "2M", "-pix_fmt", "yuv420p", "-f", "flv", "rtmp://127.0.0.1:\(srs.rtmpPort)/live/flood"])
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 15)
+        try srs.waitForLog("start publish stream", timeout: 15)
 
         // One honest player that reads everything, on its own thread (ClusterSupport.swift).
         let reader = FLVReader(port: srs.httpPort, path: "/live/flood.flv")
@@ -54,7 +54,7 @@ final class LogFloodTests: XCTestCase {
             RawClient.send(fd, Array("GET /live/flood.flv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
             stalled.append(fd)
         }
-        try RTMPIntegrationTests.waitForLog(srs, "player too slow", timeout: 20)
+        try srs.waitForLog("player too slow", timeout: 20)
         let startSize = logSize(srs)
         let start = Date()
         let seconds = 15.0
@@ -62,7 +62,7 @@ final class LogFloodTests: XCTestCase {
         while Date().timeIntervalSince(start) < seconds {
             if readAtTen == 0 && Date().timeIntervalSince(start) >= seconds - 5 { readAtTen = reader.bytes }
             XCTAssertTrue(srs.process.isRunning)
-            usleep(200_000)
+            usleep(200_000)  // the flood goes on for a fixed time: the log's growth over it is measured
         }
         let grown = logSize(srs) - startSize
         let perMinute = Double(grown) * 60 / seconds
@@ -91,9 +91,9 @@ final class LogFloodTests: XCTestCase {
         defer { churn.stop() }
         // Once the saved burst is spent, the limiter counts what it does not write.
         let summary = #"rtmp client closed: \d+ more in \d+s"#
-        let spent = Processes.wait(timeout: 30, interval: 100_000) { srs.log.range(of: summary, options: .regularExpression) != nil }
+        let spent = Deadline.wait(timeout: 30, every: 0.1) { srs.log.range(of: summary, options: .regularExpression) != nil }
         let atSpent = logSize(srs)
-        usleep(5_000_000)
+        usleep(5_000_000)  // the log's growth over a fixed time is what is measured
         let atEnd = logSize(srs)
         churn.stop()
         print("\(churn.connections) connections; log grew \(atSpent - startSize) bytes until the burst was spent, then \(atEnd - atSpent) in 5 s")
@@ -130,6 +130,6 @@ final class ConnectionChurn: @unchecked Sendable {
 
     func stop() {
         lock.withLock { running = false }
-        _ = Processes.wait(timeout: 5) { lock.withLock { finished } }
+        _ = Deadline.wait(timeout: 5) { lock.withLock { finished } }
     }
 }

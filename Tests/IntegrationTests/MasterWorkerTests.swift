@@ -25,7 +25,7 @@ final class MasterWorkerTests: XCTestCase {
         let srs = try SRSProcess(config: Self.config(workers: 2))
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 }, srs.log)
         let workers = Processes.children(of: srs.pid)
         XCTAssertTrue(Processes.title(of: srs.pid).hasPrefix("srs: master process"), Processes.title(of: srs.pid))
         for w in workers { XCTAssertEqual(Processes.title(of: w), "srs: worker process") }
@@ -33,12 +33,12 @@ final class MasterWorkerTests: XCTestCase {
         let victim = workers[0]
         let killed = Date()
         kill(victim, SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 1) {
+        XCTAssertTrue(Deadline.wait(timeout: 1) {
             let now = Processes.children(of: srs.pid)
             return now.count == 2 && !now.contains(victim)
         }, "no respawn within 1 s:\n\(srs.log)")
         let respawned = Processes.children(of: srs.pid).first { $0 != workers[1] } ?? 0
-        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("worker \(respawned) ready") }, srs.log)
+        try srs.waitForLog("worker \(respawned) ready", timeout: 2)
         print("respawned in \(Int(Date().timeIntervalSince(killed) * 1000)) ms")
         // The service goes on: the API answers, RTMP accepts.
         let versions = try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions")
@@ -52,13 +52,13 @@ final class MasterWorkerTests: XCTestCase {
         let srs = try SRSProcess(config: Self.config(workers: 2))
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.components(separatedBy: " ready, relay=").count == 3 }, srs.log)
+        try srs.waitForLog(" ready, relay=", count: 2, timeout: 5)
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/fan", seconds: 40)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let players = (0..<40).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "fan") }
         defer { players.forEach { $0.stop() } }
-        XCTAssertTrue(Processes.wait(timeout: 20, interval: 100_000) {
+        XCTAssertTrue(Deadline.wait(timeout: 20, every: 0.1) {
             players.allSatisfy { $0.keyframes > 0 && $0.audioFrames > 0 }
         }, "players without media: \(players.filter { $0.keyframes == 0 }.map { $0.error ?? "no error" })")
         for p in players { XCTAssertEqual(p.serverVersion, "1.0.0") }
@@ -89,20 +89,21 @@ final class MasterWorkerTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/grace", seconds: 40)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "grace")
         defer { player.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 10) { player.keyframes > 0 })
+        XCTAssertTrue(Deadline.wait(timeout: 10) { player.keyframes > 0 })
         player.resetGap()
 
         let quit = Date()
         srs.signal(SIGQUIT)
         // During grace_start_wait new connections are still accepted (load balancers catch up).
         XCTAssertTrue(TCPProbe.canConnect(port: srs.rtmpPort))
-        XCTAssertTrue(Processes.wait(timeout: 3) { !TCPProbe.canConnect(port: srs.rtmpPort) }, "listeners not closed")
+        XCTAssertTrue(Deadline.wait(timeout: 3) { !TCPProbe.canConnect(port: srs.rtmpPort) }, "listeners not closed")
         let closedAfter = Date().timeIntervalSince(quit)
         XCTAssertGreaterThan(closedAfter, 0.7)
-        // The player is not cut while its publisher goes on.
+        // The player is not cut while its publisher goes on (nothing may happen meanwhile: a
+        // fixed time is the point).
         usleep(1_500_000)
         XCTAssertNil(player.error)
         XCTAssertLessThan(player.maxGap, 1.0)
@@ -140,25 +141,26 @@ final class MasterWorkerTests: XCTestCase {
             try srs.waitListening()
             let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/term", seconds: 40)
             defer { pub.stop() }
-            try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+            try srs.waitForLog("start publish stream", timeout: 10)
             let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "term")
             defer { player.stop() }
-            XCTAssertTrue(Processes.wait(timeout: 10) { player.keyframes > 0 })
+            XCTAssertTrue(Deadline.wait(timeout: 10) { player.keyframes > 0 })
             srs.signal(SIGTERM)
             if force {
-                XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("force gracefully quit, signo=15") }, srs.log)
+                try srs.waitForLog("force gracefully quit, signo=15", timeout: 2)
+                // Nothing may happen for a while: the fixed time is the point.
                 usleep(1_000_000)
                 XCTAssertTrue(Processes.isAlive(srs.pid), "force_grace_quit must wait for the clients")
                 XCTAssertNil(player.error)
                 srs.signal(SIGTERM)  // a second TERM cannot cut the wait short
-                usleep(300_000)
+                usleep(300_000)  // (the master has it by now; it must still be alive)
                 XCTAssertTrue(Processes.isAlive(srs.pid))
                 pub.stop()
                 XCTAssertEqual(srs.waitExit(timeout: 5), 0, srs.log)
             } else {
                 XCTAssertNotNil(srs.waitExit(timeout: 2), "fast quit took too long:\n\(srs.log)")
                 XCTAssertTrue(srs.log.contains("sig=15, user terminate program, fast quit"), srs.log)
-                XCTAssertTrue(Processes.wait(timeout: 2) { player.error != nil }, "player not cut")
+                XCTAssertTrue(Deadline.wait(timeout: 2) { player.error != nil }, "player not cut")
             }
         }
     }
@@ -169,10 +171,10 @@ final class MasterWorkerTests: XCTestCase {
         let srs = try SRSProcess(config: Self.config(workers: 2, extra: "grace_start_wait 100; grace_final_wait 100;"))
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 })
+        XCTAssertTrue(Deadline.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 })
         let workers = Processes.children(of: srs.pid)
         kill(srs.pid, SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 5) { workers.allSatisfy { !Processes.isAlive($0) || Processes.title(of: $0).isEmpty } },
+        XCTAssertTrue(Deadline.wait(timeout: 5) { workers.allSatisfy { !Processes.isAlive($0) || Processes.title(of: $0).isEmpty } },
                       "workers outlived their master:\n\(srs.log)")
         XCTAssertTrue(srs.log.contains("master is gone, gracefully quit"), srs.log)
     }

@@ -18,7 +18,7 @@ final class RTMPIntegrationTests: XCTestCase {
         let url = "rtmp://127.0.0.1:\(srs.rtmpPort)/live/livestream"
         let pub = try FFmpeg.publish(to: url, seconds: 20)
         defer { pub.stop() }
-        try Self.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
 
         let probe = try FFmpeg.probe(url)
         XCTAssertEqual(FFmpeg.codecs(probe), ["h264", "aac"], "\(probe)")
@@ -36,7 +36,8 @@ final class RTMPIntegrationTests: XCTestCase {
         let url = "rtmp://127.0.0.1:\(srs.rtmpPort)/live/late"
         let pub = try FFmpeg.publish(to: url, seconds: 20, gop: 50)
         defer { pub.stop() }
-        try Self.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
+        // The player comes late, past the first GOP (2 s): that is the point.
         usleep(2_500_000)
         // Decode 2 seconds of video and audio to null: fails if frames are undecodable.
         let (status, out) = try Tool.run("ffmpeg", ["-hide_banner", "-v", "error", "-rw_timeout", "8000000", "-i", url,
@@ -53,7 +54,7 @@ final class RTMPIntegrationTests: XCTestCase {
         let url = "rtmp://127.0.0.1:\(srs.rtmpPort)/live/busy"
         let first = try FFmpeg.publish(to: url, seconds: 20)
         defer { first.stop() }
-        try Self.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let second = try FFmpeg.publish(to: url, seconds: 5)
         let status = second.wait(timeout: 15)
         XCTAssertNotEqual(status, 0, "second publisher should fail")
@@ -71,7 +72,7 @@ final class RTMPIntegrationTests: XCTestCase {
         let probe = try Tool("ffprobe", ["-v", "error", "-rw_timeout", "15000000", "-show_entries", "stream=codec_name",
                                          "-of", "csv=p=0", url])
         defer { probe.stop() }
-        try Self.waitForLog(srs, "start play stream", timeout: 10)
+        try srs.waitForLog("start play stream", timeout: 10)
         XCTAssertTrue(probe.isRunning)
         let pub = try FFmpeg.publish(to: url, seconds: 20)
         defer { pub.stop() }
@@ -87,7 +88,7 @@ final class RTMPIntegrationTests: XCTestCase {
         let url = "rtmp://127.0.0.1:\(srs.rtmpPort)/live/robust"
         let pub = try FFmpeg.publish(to: url, seconds: 25)
         defer { pub.stop() }
-        try Self.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
 
         var idle: [Int32] = []
         defer { idle.forEach { close($0) } }
@@ -124,25 +125,16 @@ final class RTMPIntegrationTests: XCTestCase {
                                      extra: ["-b:v", "4M", "-minrate", "4M", "-maxrate", "4M", "-bufsize", "1M",
                                              "-x264-params", "nal-hrd=cbr:filler=1"])
         defer { pub.stop() }
-        try Self.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         // Play with a client that completes the handshake + play and then never reads.
         let fd = try RawClient.playAndStall(port: srs.rtmpPort, app: "live", stream: "stall")
         defer { close(fd) }
-        try Self.waitForLog(srs, "player too slow", timeout: 30)
+        try srs.waitForLog("player too slow", timeout: 30)
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe(url)), ["h264", "aac"])
         let rssKB = Memory.rssKB(pid: srs.pid)
         XCTAssertLessThan(rssKB, 200_000, "rss \(rssKB) KB")
     }
 
-    static func waitForLog(_ srs: SRSProcess, _ text: String, timeout: TimeInterval) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if srs.log.contains(text) { return }
-            if !srs.process.isRunning { break }
-            usleep(50_000)
-        }
-        throw TestError("no \"\(text)\" in log within \(timeout)s:\n\(srs.log)")
-    }
 }
 
 enum Memory {

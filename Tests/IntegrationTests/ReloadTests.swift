@@ -28,22 +28,22 @@ final class ReloadTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/reload", seconds: 40)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "reload")
         defer { player.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 10) { player.keyframes > 0 })
+        XCTAssertTrue(Deadline.wait(timeout: 10) { player.keyframes > 0 })
         player.resetGap()
         XCTAssertFalse(TCPProbe.canConnect(port: srs.apiPort))
 
         try srs.rewriteConfig(Self.config(api: true))
         srs.signal(SIGHUP)
-        XCTAssertTrue(Processes.wait(timeout: 2) { TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 2) { TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
         XCTAssertEqual(try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions").status, 200)
         XCTAssertTrue(srs.log.contains("reload http_api off=>on success."), srs.log)
 
         try srs.rewriteConfig(Self.config(api: false))
         srs.signal(SIGHUP)
-        XCTAssertTrue(Processes.wait(timeout: 2) { !TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 2) { !TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
         XCTAssertTrue(srs.log.contains("reload http_api on=>off success."), srs.log)
 
         XCTAssertNil(player.error)
@@ -57,7 +57,7 @@ final class ReloadTests: XCTestCase {
         try srs.waitListening()
         try srs.rewriteConfig("listen {RTMP};\nvhost __defaultVhost__ {\n  hls { hls_fragment zero; }\n}\n")
         srs.signal(SIGHUP)
-        XCTAssertTrue(Processes.wait(timeout: 2) {
+        XCTAssertTrue(Deadline.wait(timeout: 2) {
             srs.log.contains("reload: invalid config, keep the running one: srs.conf:3: hls_fragment expects a number, got \"zero\"")
         }, srs.log)
         XCTAssertTrue(TCPProbe.canConnect(port: srs.apiPort))
@@ -77,7 +77,7 @@ final class ReloadTests: XCTestCase {
         func mastersReloadLine(_ text: String) -> Bool {
             text.split(separator: "\n").contains { $0.contains("][\(srs.pid)][") && $0.hasSuffix("] reload config success.") }
         }
-        XCTAssertTrue(Processes.wait(timeout: 5) {
+        XCTAssertTrue(Deadline.wait(timeout: 5) {
             mastersReloadLine((try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
         }, "master lines must go to the reloaded log file; console:\n\(srs.log)")
         XCTAssertFalse(mastersReloadLine(srs.log), "the master kept logging to the console")
@@ -92,7 +92,7 @@ final class ReloadTests: XCTestCase {
         try srs.waitListening()
         XCTAssertTrue(srs.log.contains("daemon=off"), srs.log)
         srs.signal(SIGHUP)
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.contains("reload: config unchanged") }, srs.log)
+        try srs.waitForLog("reload: config unchanged", timeout: 5)
         XCTAssertFalse(srs.log.contains("daemon and pid apply at start only"), srs.log)
     }
 
@@ -103,13 +103,14 @@ final class ReloadTests: XCTestCase {
         try srs.waitListening()
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/h", seconds: 40)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let m3u8 = srs.dir.appendingPathComponent("html/live/h.m3u8").path
+        // HLS is off: no playlist appears while the stream goes on (the fixed time is the point).
         usleep(1_500_000)
         XCTAssertFalse(FileManager.default.fileExists(atPath: m3u8))
         try srs.rewriteConfig(Self.config(api: false, hls: true))
         srs.signal(SIGHUP)
-        XCTAssertTrue(Processes.wait(timeout: 8, interval: 100_000) { FileManager.default.fileExists(atPath: m3u8) }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 8, every: 0.1) { FileManager.default.fileExists(atPath: m3u8) }, srs.log)
         XCTAssertTrue(srs.log.contains("vhost __defaultVhost__ reload hls off=>on success."), srs.log)
     }
 
@@ -129,7 +130,7 @@ final class ReloadTests: XCTestCase {
         }
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("auto reload: watching") }, srs.log)
+        try srs.waitForLog("auto reload: watching", timeout: 2)
         XCTAssertFalse(TCPProbe.canConnect(port: srs.apiPort))
 
         let conf = srs.dir.appendingPathComponent("conf")
@@ -142,7 +143,7 @@ final class ReloadTests: XCTestCase {
         let swapped = Date()
         XCTAssertEqual(rename(conf.appendingPathComponent("..data_tmp").path, conf.appendingPathComponent("..data").path), 0)
         try FileManager.default.removeItem(at: conf.appendingPathComponent("..2026_11_25_10_00_00.000000001"))
-        XCTAssertTrue(Processes.wait(timeout: 1) { TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 1) { TCPProbe.canConnect(port: srs.apiPort) }, srs.log)
         print("ConfigMap swap to API listening: \(Int(Date().timeIntervalSince(swapped) * 1000)) ms")
         XCTAssertTrue(srs.log.contains("name=..data, reload=1"), srs.log)
     }
@@ -174,9 +175,9 @@ final class ReloadTests: XCTestCase {
                                                         with: "http_server { enabled on; listen {HTTP}; dir ./html; }\nvhost __defaultVhost__ { }"))
         let reply = try HTTPClient.request(port: srs.apiPort, path: "/api/v1/raw?rpc=reload", headers: auth).json()
         XCTAssertEqual(reply["code"] as? Int, 0, "\(reply)")
-        XCTAssertTrue(Processes.wait(timeout: 2) { TCPProbe.canConnect(port: srs.httpPort) }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 2) { TCPProbe.canConnect(port: srs.httpPort) }, srs.log)
         // The master binds the port before it logs what the reload changed.
-        XCTAssertTrue(Processes.wait(timeout: 2) { srs.log.contains("reload http_server off=>on success.") }, srs.log)
+        try srs.waitForLog("reload http_server off=>on success.", timeout: 2)
         let unknown = try HTTPClient.request(port: srs.apiPort, path: "/api/v1/raw?rpc=nope", headers: auth).json()
         XCTAssertEqual(unknown["code"] as? Int, 1060)
     }

@@ -72,7 +72,7 @@ final class RollingUpdateTests: XCTestCase {
         let origin = try start(ClusterConfigs.origin(), binary: bin[Self.originVersion])
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(origin.rtmpPort)/live/\(Self.stream)", seconds: 90)
         cleanups.append { pub.stop() }
-        try origin.expectLog("start publish stream")
+        try origin.waitForLog("start publish stream")
         return origin
     }
 
@@ -106,7 +106,7 @@ final class RollingUpdateTests: XCTestCase {
         let lb = try startLB([HAProxy.Backend("e1", e1), HAProxy.Backend("e2", e2)])
 
         let viewers = players(10, port: lb.port)
-        XCTAssertTrue(Processes.wait(timeout: 15) { viewers.allSatisfy { $0.keyframes > 0 } },
+        XCTAssertTrue(Deadline.wait(timeout: 15) { viewers.allSatisfy { $0.keyframes > 0 } },
                       "viewers: \(viewers.map { $0.error ?? "\($0.keyframes) keyframes" })")
         XCTAssertEqual(Set(viewers.map(\.serverVersion)), ["1.0.0"], "the edge's version, not the origin's")
         let sessions = try lb.servers().mapValues { Int($0["scur"] ?? "") ?? -1 }
@@ -115,7 +115,7 @@ final class RollingUpdateTests: XCTestCase {
 
         let arrivals = PlayConnectLoop(port: lb.port, stream: Self.stream)
         cleanups.append { arrivals.stop() }
-        usleep(500_000)
+        try Deadline.require("arrivals on the old edges", timeout: 10) { arrivals.attempts.filter { $0.version == "1.0.0" }.count > 5 }
 
         // Surge: the new pods start, and become endpoints once their readiness probe passes.
         let e3 = try start(Self.edgeConfig(origin: origin), binary: bin["1.0.1"])
@@ -123,7 +123,7 @@ final class RollingUpdateTests: XCTestCase {
         try lb.add(HAProxy.Backend("e3", e3))
         try lb.add(HAProxy.Backend("e4", e4))
         try lb.waitHealthy(["e3", "e4"])
-        usleep(500_000)
+        try Deadline.require("an arrival on the new edges", timeout: 10) { arrivals.attempts.contains { $0.version == "1.0.1" } }
 
         // The old pods go.
         let gapBefore = viewers.map(\.maxGap).max() ?? 0
@@ -136,11 +136,12 @@ final class RollingUpdateTests: XCTestCase {
         let outAt = Date()
         XCTAssertLessThan(e2Out, 0.7, "HAProxy must see /readyz fail before the listeners close (grace_start_wait)")
         XCTAssertTrue(lb.log.contains("edges/e2 is DOWN, reason: Layer7 wrong status, code: 503"), lb.log)
-        try e1.expectLog("force gracefully quit, signo=15", timeout: 2)
-        try e2.expectLog("listeners closed", timeout: 3)
-        try e1.expectLog("listeners closed", timeout: 3)
+        try e1.waitForLog("force gracefully quit, signo=15", timeout: 2)
+        try e2.waitForLog("listeners closed", timeout: 3)
+        try e1.waitForLog("listeners closed", timeout: 3)
 
-        // Draining: the old edges' viewers go on while the stream lives.
+        // Draining: the old edges' viewers go on while the stream lives (for a fixed time: that
+        // nothing cuts them meanwhile is the point).
         usleep(3_000_000)
         let drained = Date().timeIntervalSince(quitAt)
         XCTAssertTrue(e1.process.isRunning && e2.process.isRunning, "old edges must wait for their viewers")
@@ -162,12 +163,15 @@ final class RollingUpdateTests: XCTestCase {
         // Their endpoints go for good (HAProxy deletes a server in maintenance with no session left).
         try lb.setState("e2", "maint")
         for name in ["e1", "e2"] {
-            XCTAssertTrue(Processes.wait(timeout: 3) { (try? lb.delete(name)) != nil },
+            XCTAssertTrue(Deadline.wait(timeout: 3) { (try? lb.delete(name)) != nil },
                           "del server \(name): \(String(describing: try? lb.servers()[name]))")
         }
         XCTAssertEqual(Set(try lb.servers().keys), ["e3", "e4"])
 
-        usleep(500_000)
+        let deletedAt = Date()
+        try Deadline.require("arrivals after the old edges left", timeout: 10) {
+            arrivals.attempts.filter { $0.start > deletedAt }.count >= 5
+        }
         arrivals.stop()
         let all = arrivals.attempts
         let failures = all.filter { $0.failure != nil }
@@ -204,11 +208,11 @@ final class RollingUpdateTests: XCTestCase {
 
         // Direct to the origin: its own version. Through the edges: theirs (the edge rewrites it).
         let direct = players(1, port: origin.rtmpPort)[0]
-        XCTAssertTrue(Processes.wait(timeout: 10) { direct.serverVersion != nil }, direct.error ?? "no metadata")
+        XCTAssertTrue(Deadline.wait(timeout: 10) { direct.serverVersion != nil }, direct.error ?? "no metadata")
         XCTAssertEqual(direct.serverVersion, Self.originVersion)
 
         let viewers = players(12, port: lb.port)
-        XCTAssertTrue(Processes.wait(timeout: 15) { viewers.allSatisfy { $0.keyframes > 0 && $0.serverVersion != nil } },
+        XCTAssertTrue(Deadline.wait(timeout: 15) { viewers.allSatisfy { $0.keyframes > 0 && $0.serverVersion != nil } },
                       "viewers: \(viewers.map { $0.error ?? "\($0.keyframes) keyframes" })")
         let versions = viewers.compactMap(\.serverVersion)
         let canary = versions.filter { $0 == "1.0.1" }.count

@@ -39,10 +39,10 @@ final class SlowlorisTests: XCTestCase {
         try srs.waitListening()
         try srs.waitListening(srs.httpPort)
         try srs.waitListening(srs.apiPort)
-        XCTAssertTrue(Processes.wait(timeout: 5) { srs.log.components(separatedBy: " ready, relay=").count == 3 }, srs.log)
+        try srs.waitForLog(" ready, relay=", count: 2, timeout: 5)
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/livestream", seconds: 100)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         XCTAssertNil(HTTPClient.flvPlay(port: srs.httpPort, path: "/live/livestream.flv", timeout: 10))
 
         let processes = [srs.pid] + Processes.children(of: srs.pid)
@@ -50,7 +50,7 @@ final class SlowlorisTests: XCTestCase {
         let started = Date()
         let attack = SlowlorisAttack(count: 1000, mix: [.httpHead, .httpHead, .rtmpHandshake, .rtmpCommands],
                                      httpPort: srs.httpPort, rtmpPort: srs.rtmpPort)
-        XCTAssertTrue(Processes.wait(timeout: 15, interval: 100_000) { attack.open >= 1000 }, "attack: \(attack.open) open")
+        XCTAssertTrue(Deadline.wait(timeout: 15, every: 0.1) { attack.open >= 1000 }, "attack: \(attack.open) open")
         let rtmp = PlayConnectLoop(port: srs.rtmpPort, stream: "livestream", pause: 50_000, timeout: 5)
         let flv = RequestLoop(pause: 50_000) { [port = srs.httpPort] in
             HTTPClient.flvPlay(port: port, path: "/live/livestream.flv")
@@ -63,6 +63,7 @@ final class SlowlorisTests: XCTestCase {
                 return "\(error)"
             }
         }
+        // The attack lasts a fixed time; what the clients got meanwhile is measured.
         let left = Self.attackSeconds - Date().timeIntervalSince(started)
         usleep(useconds_t(max(0, left) * 1_000_000))
         rtmp.stop()

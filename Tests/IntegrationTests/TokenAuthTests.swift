@@ -19,7 +19,7 @@ final class TokenAuthTests: XCTestCase {
         let auth = try Tool("/usr/bin/env", ["HOOK_SECRET=s3cret", "python3", Self.script, "--listen", "127.0.0.1:\(port)",
                                              "--tokens-dir", tokens.path, "--play", "token"])
         defer { auth.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 10) { TCPProbe.canConnect(port: port) }, auth.output)
+        XCTAssertTrue(Deadline.wait(timeout: 10) { TCPProbe.canConnect(port: port) }, auth.output)
         let srs = try SRSProcess(config: """
             listen {RTMP};
             daemon off;
@@ -47,7 +47,7 @@ final class TokenAuthTests: XCTestCase {
         defer { byKey.stop() }
         let bySecret = try FFmpeg.publish(to: "\(base)/cam2?token=s3cret", seconds: 30)
         defer { bySecret.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 10) { srs.log.components(separatedBy: "start publish stream").count == 3 }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 10) { srs.log.components(separatedBy: "start publish stream").count == 3 }, srs.log)
 
         XCTAssertThrowsError(try FFmpeg.probe("\(base)/cam1?token=cam1-key", timeout: 10), "the publish key is not the play token")
         XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("\(base)/cam1?token=viewer")), ["h264", "aac"])

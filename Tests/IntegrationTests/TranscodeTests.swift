@@ -52,7 +52,7 @@ final class TranscodeTests: XCTestCase {
         let owner = try XCTUnwrap(Processes.parent(of: ffmpeg))
         XCTAssertEqual(Processes.parent(of: owner), srs.pid)
         XCTAssertTrue(Processes.title(of: owner).contains("worker"))
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream __defaultVhost__/live/tc_sd", timeout: 20)
+        try srs.waitForLog("start publish stream __defaultVhost__/live/tc_sd", timeout: 20)
         print("transcode: output published \(Int(Date().timeIntervalSince(spawned) * 1000)) ms after its ffmpeg started")
         let probe = try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/tc_sd")
         let video = (probe["streams"] as? [[String: Any]])?.first { $0["codec_type"] as? String == "video" }
@@ -60,7 +60,7 @@ final class TranscodeTests: XCTestCase {
         XCTAssertEqual(video?["height"] as? Int, 120)
         XCTAssertEqual(FFmpeg.codecs(probe), ["h264", "aac"])
         // The output is not transcoded again (SRS's loop guard), whichever worker it landed on.
-        try RTMPIntegrationTests.waitForLog(srs, "__defaultVhost__/live/tc_sd is a transcode's output, not transcoded again", timeout: 5)
+        try srs.waitForLog("__defaultVhost__/live/tc_sd is a transcode's output, not transcoded again", timeout: 5)
         XCTAssertEqual(ChildProcessSupport.ffmpegs(of: srs), [ffmpeg])
         let log = srs.dir.appendingPathComponent("objs/ffmpeg-encoder-__defaultVhost__-live-tc-sd.log").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: log))
@@ -94,17 +94,20 @@ final class TranscodeTests: XCTestCase {
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/ex?k=v", seconds: 60, size: "160x120")
         defer { pub.stop() }
         let args = srs.dir.appendingPathComponent("exec-args.txt").path
-        XCTAssertTrue(Processes.wait(timeout: 15) { FileManager.default.fileExists(atPath: args) }, srs.log)
-        usleep(100_000)
-        let lines = try String(contentsOfFile: args, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func lines() -> [String] {
+            ((try? String(contentsOfFile: args, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+        // The script writes its arguments one line at a time: wait for all of them.
+        XCTAssertTrue(Deadline.wait(timeout: 15) { lines().count >= 8 }, srs.log)
+        let lines = lines()
         XCTAssertEqual(lines, ["__defaultVhost__", "\(srs.rtmpPort)", "live", "ex", "rtmp://127.0.0.1:\(srs.rtmpPort)/live",
                                "rtmp://127.0.0.1:\(srs.rtmpPort)/live/ex?k=v", "a b", ""])
         let execLog = srs.dir.appendingPathComponent("objs/exec-__defaultVhost__-live-ex.log").path
-        XCTAssertTrue(Processes.wait(timeout: 5) { ((try? String(contentsOfFile: execLog, encoding: .utf8)) ?? "").contains("started") })
+        XCTAssertTrue(Deadline.wait(timeout: 5) { ((try? String(contentsOfFile: execLog, encoding: .utf8)) ?? "").contains("started") })
         let sleeper = ChildProcessSupport.processes(containing: "sleep 60").filter { Processes.parent(of: $0).map { Processes.parent(of: $0) == srs.pid } ?? false }
         XCTAssertEqual(sleeper.count, 1)
         pub.stop()
-        XCTAssertTrue(Processes.wait(timeout: 5) { sleeper.allSatisfy { !Processes.isAlive($0) } }, srs.log)
+        XCTAssertTrue(Deadline.wait(timeout: 5) { sleeper.allSatisfy { !Processes.isAlive($0) } }, srs.log)
     }
 
     func testAKilledWorkerTakesItsChildrenWithIt() throws {
@@ -117,7 +120,7 @@ final class TranscodeTests: XCTestCase {
         let worker = try XCTUnwrap(Processes.parent(of: ffmpeg))
         let killed = Date()
         kill(worker, SIGKILL)
-        XCTAssertTrue(Processes.wait(timeout: 2, interval: 5_000) { ChildProcessSupport.isDead(ffmpeg) }, "transcode outlived its worker")
+        XCTAssertTrue(Deadline.wait(timeout: 2, every: 0.005) { ChildProcessSupport.isDead(ffmpeg) }, "transcode outlived its worker")
         print("transcode: ffmpeg gone \(Int(Date().timeIntervalSince(killed) * 1000)) ms after kill -9 of its worker")
     }
 }

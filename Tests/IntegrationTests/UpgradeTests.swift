@@ -38,21 +38,22 @@ final class UpgradeTests: XCTestCase {
         let oldWorkers = Set(Processes.children(of: masterPID))
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/up", seconds: 60)
         defer { pub.stop() }
-        try RTMPIntegrationTests.waitForLog(srs, "start publish stream", timeout: 10)
+        try srs.waitForLog("start publish stream", timeout: 10)
         let players = (0..<8).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "up") }
         defer { players.forEach { $0.stop() } }
-        XCTAssertTrue(Processes.wait(timeout: 15) { players.allSatisfy { $0.keyframes > 0 } })
+        XCTAssertTrue(Deadline.wait(timeout: 15) { players.allSatisfy { $0.keyframes > 0 } })
         players.forEach { $0.resetGap() }
 
         // Continuous new connections (TCP + RTMP handshake) every few ms during the upgrade.
         let connector = ConnectLoop(port: srs.rtmpPort)
         defer { connector.stop() }
-        usleep(300_000)
+        try Deadline.require("connects before the upgrade", timeout: 5) { connector.attempts >= 20 }
 
         try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
         srs.signal(SIGUSR2)
-        XCTAssertTrue(Processes.wait(timeout: 15) { srs.log.contains("re-executed as SwiftSRS/1.0.1") }, srs.log)
-        usleep(1_000_000)
+        try srs.waitForLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
+        let atReexec = connector.attempts
+        try Deadline.require("connects after the re-exec", timeout: 10) { connector.attempts >= atReexec + 100 }
         connector.stop()
         XCTAssertGreaterThan(connector.attempts, 100)
         XCTAssertEqual(connector.failures, 0, "failed connects during the upgrade: \(connector.lastError ?? "")")
@@ -76,11 +77,11 @@ final class UpgradeTests: XCTestCase {
         }
         let late = RTMPTestPlayer(port: srs.rtmpPort, stream: "up")
         defer { late.stop() }
-        XCTAssertTrue(Processes.wait(timeout: 10) { late.keyframes > 0 }, "late player: \(late.error ?? "no media")\n\(srs.log)")
+        XCTAssertTrue(Deadline.wait(timeout: 10) { late.keyframes > 0 }, "late player: \(late.error ?? "no media")\n\(srs.log)")
 
         // Once the publisher leaves, the old workers have nothing to serve and exit.
         pub.stop()
-        XCTAssertTrue(Processes.wait(timeout: 10) { Set(Processes.children(of: masterPID)).isDisjoint(with: oldWorkers) },
+        XCTAssertTrue(Deadline.wait(timeout: 10) { Set(Processes.children(of: masterPID)).isDisjoint(with: oldWorkers) },
                       "old workers still running:\n\(srs.log)")
         XCTAssertEqual(Processes.children(of: masterPID).count, 2)
     }
@@ -91,16 +92,17 @@ final class UpgradeTests: XCTestCase {
         let srs = try SRSProcess(config: Self.config, binary: binary)
         defer { srs.stop() }
         try srs.waitListening()
-        XCTAssertTrue(Processes.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 })
+        XCTAssertTrue(Deadline.wait(timeout: 5) { Processes.children(of: srs.pid).count == 2 })
         let workers = Set(Processes.children(of: srs.pid))
         // A "new version" that cannot run.
         try "#!/bin/sh\necho broken >&2\nexit 1\n".write(toFile: binary + ".tmp", atomically: true, encoding: .utf8)
         chmod(binary + ".tmp", 0o755)
         XCTAssertEqual(rename(binary + ".tmp", binary), 0)
         srs.signal(SIGUSR2)
-        XCTAssertTrue(Processes.wait(timeout: 10) { srs.log.contains("upgrade failed, rolled back") }, srs.log)
-        usleep(300_000)
-        XCTAssertEqual(Set(Processes.children(of: srs.pid)), workers, "the old workers keep serving")
+        try srs.waitForLog("upgrade failed, rolled back", timeout: 10)
+        // The new workers are gone; the old ones keep serving.
+        XCTAssertTrue(Deadline.wait(timeout: 5) { Set(Processes.children(of: srs.pid)) == workers },
+                      "children \(Processes.children(of: srs.pid)), old workers \(workers)")
         XCTAssertTrue(TCPProbe.canConnect(port: srs.rtmpPort))
         XCTAssertEqual(try HTTPClient.get(port: srs.apiPort, path: "/api/v1/versions").status, 200)
     }
@@ -128,13 +130,13 @@ final class UpgradeTests: XCTestCase {
         }
         try churn(0..<1000)
         // Sources are released 3 s after they die (SRS: "cleanup die source").
-        XCTAssertTrue(Processes.wait(timeout: 10, interval: 200_000) {
+        XCTAssertTrue(Deadline.wait(timeout: 10, every: 0.2) {
             (try? HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/streams/?count=10000"))
                 .map { ($0["streams"] as? [Any])?.isEmpty ?? false } ?? false
         })
         let base = workerRSS()
         try churn(1000..<10000)
-        XCTAssertTrue(Processes.wait(timeout: 10, interval: 200_000) {
+        XCTAssertTrue(Deadline.wait(timeout: 10, every: 0.2) {
             (try? HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/streams/?count=10000"))
                 .map { ($0["streams"] as? [Any])?.isEmpty ?? false } ?? false
         }, "sources not released")
@@ -169,7 +171,7 @@ final class ConnectLoop: @unchecked Sendable {
                     _attempts += 1
                     if let failed { _failures += 1; _lastError = failed }
                 }
-                usleep(3_000)
+                usleep(3_000)  // a new connection every few ms: the pace is the point
             }
         }.start()
     }

@@ -67,7 +67,7 @@ enum ChildProcessSupport {
     @discardableResult
     static func waitFFmpegs(_ srs: SRSProcess, count: Int, timeout: TimeInterval = 15) throws -> [Int32] {
         var last: [Int32] = []
-        guard Processes.wait(timeout: timeout, interval: 50_000, {
+        guard Deadline.wait(timeout: timeout, every: 0.05, {
             last = ffmpegs(of: srs)
             return last.count == count
         }) else {
@@ -83,7 +83,7 @@ enum ChildProcessSupport {
         let descendants = tree + tree.flatMap { Processes.children(of: $0) }
         let ffmpegPath = srs.dir.appendingPathComponent("ffmpeg").path
         srs.stop()
-        let clean = Processes.wait(timeout: 10, interval: 50_000) {
+        let clean = Deadline.wait(timeout: 10, every: 0.05) {
             processes(containing: ffmpegPath).isEmpty && descendants.allSatisfy { !Processes.isAlive($0) }
         }
         XCTAssertTrue(clean, "left behind: \(processes(containing: ffmpegPath)) "

@@ -33,13 +33,6 @@ enum ClusterConfigs {
 }
 
 extension SRSProcess {
-    /// Waits until the log contains `text`.
-    func expectLog(_ text: String, timeout: TimeInterval = 10) throws {
-        guard Processes.wait(timeout: timeout, { log.contains(text) }) else {
-            throw TestError("no \"\(text)\" in the log within \(timeout)s:\n\(log.suffix(6000))")
-        }
-    }
-
     /// Milliseconds since midnight of the first log line containing `text` (SRS log timestamp).
     func logTimeMs(_ text: String) -> Int? {
         guard let line = log.split(separator: "\n").first(where: { $0.contains(text) }), line.count > 24 else { return nil }
@@ -54,7 +47,7 @@ extension SRSProcess {
         for child in Processes.children(of: pid) { kill(child, SIGKILL) }
         kill(pid, SIGKILL)
         waitExit(timeout: 5)
-        _ = Processes.wait(timeout: 5) { !TCPProbe.canConnect(port: rtmpPort) }
+        _ = Deadline.wait(timeout: 5) { !TCPProbe.canConnect(port: rtmpPort) }
     }
 
     /// Play clients of `stream` in this server's API.
@@ -140,8 +133,8 @@ enum RTMPRedirectProbe {
         var decoder = RTMPChunkDecoder()
         var statusAt: Date?
         var buf = [UInt8](repeating: 0, count: 65536)
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        let deadline = Deadline(seconds: timeout)
+        while !deadline.hasPassed {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 50) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -203,7 +196,7 @@ final class EdgeViewers {
             for _ in 0..<8 { players.append(RTMPTestPlayer(port: edge.rtmpPort, stream: stream)) }
             for _ in 0..<2 { readers.append(FLVReader(port: edge.httpPort, path: "/live/\(stream).flv")) }
             let n = count
-            _ = Processes.wait(timeout: 5) { self.startedPlays(after: offset) >= n }
+            _ = Deadline.wait(timeout: 5) { self.startedPlays(after: offset) >= n }
         }
         guard rtmpPlayingWorkers(after: offset).count >= 2 else {
             throw TestError("\(count) viewers, RTMP players all on one worker:\n\(edge.log.suffix(4000))")
@@ -211,7 +204,7 @@ final class EdgeViewers {
     }
 
     func waitMedia(timeout: TimeInterval = 15) throws {
-        let ok = Processes.wait(timeout: timeout) {
+        let ok = Deadline.wait(timeout: timeout) {
             self.players.allSatisfy { $0.keyframes > 0 } && self.readers.allSatisfy { $0.bytes > 50_000 }
         }
         if !ok {

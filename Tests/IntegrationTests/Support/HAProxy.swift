@@ -70,7 +70,7 @@ final class HAProxy {
         tool = try Tool(Self.binary, ["-f", configURL.path, "-db"])
         // The admin socket answers once every listener is bound (a probe of the frontend itself
         // would be routed to an edge and move the round robin).
-        guard Processes.wait(timeout: 5, { (try? command("show info"))?.contains("Pid:") ?? false }) else {
+        guard Deadline.wait(timeout: 5, { (try? command("show info"))?.contains("Pid:") ?? false }) else {
             let output = log
             stop()
             throw TestError("haproxy not listening on \(port):\n\(output)")
@@ -125,7 +125,7 @@ final class HAProxy {
     @discardableResult
     func wait(_ name: String, _ field: String, timeout: TimeInterval = 5, _ cond: (String) -> Bool) throws -> TimeInterval {
         let start = Date()
-        guard Processes.wait(timeout: timeout, interval: 5_000, { (try? servers())?[name]?[field].map(cond) ?? false }) else {
+        guard Deadline.wait(timeout: timeout, every: 0.005, { (try? servers())?[name]?[field].map(cond) ?? false }) else {
             throw TestError("haproxy: \(name).\(field) not as expected within \(timeout)s: \(String(describing: try? servers()[name]))\n\(log)")
         }
         return Date().timeIntervalSince(start)

@@ -82,9 +82,9 @@ extension RawClient {
     /// Reads until the peer closes or `timeout` passes.
     static func receiveUntilClose(_ fd: Int32, timeout: TimeInterval) -> [UInt8] {
         var out: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout)
         var buf = [UInt8](repeating: 0, count: 65536)
-        while Date() < deadline {
+        while !deadline.hasPassed {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 100) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

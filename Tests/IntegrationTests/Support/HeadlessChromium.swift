@@ -85,7 +85,7 @@ final class HeadlessChromium {
     /// with the last one (or the last exception: the page may still be loading) after `timeout`.
     @discardableResult
     func wait(_ expression: String, timeout: TimeInterval, _ what: String) throws -> Any {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout)
         var last: Any? = nil
         repeat {
             do {
@@ -98,7 +98,7 @@ final class HeadlessChromium {
                 return v
             }
             pump(timeout: 0.1)
-        } while Date() < deadline
+        } while !deadline.hasPassed
         throw TestError("\(what): not within \(timeout)s (last: \(String(describing: last)))\nerrors: \(errors)\nwarnings: \(warnings)")
     }
 
@@ -122,7 +122,7 @@ final class HeadlessChromium {
         if toPage, let session { message["sessionId"] = session }
         var bytes = [UInt8](try JSONSerialization.data(withJSONObject: message))
         bytes.append(0)
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout)
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { write(toBrowser, $0.baseAddress, $0.count) }
@@ -130,15 +130,15 @@ final class HeadlessChromium {
                 sent += n
             } else if errno == EAGAIN {
                 // The pipe is full (a large expression): wait for the browser to read, bounded.
-                guard Date() < deadline, process.isRunning else { throw TestError("\(method): chromium is not reading") }
+                guard !deadline.hasPassed, process.isRunning else { throw TestError("\(method): chromium is not reading") }
                 var fds = pollfd(fd: toBrowser, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&fds, 1, 100)
             } else if errno != EINTR {
                 throw TestError("write to chromium: errno \(errno)")
             }
         }
-        while Date() < deadline {
-            for m in pump(timeout: deadline.timeIntervalSinceNow) where m["id"] as? Int == id {
+        while !deadline.hasPassed {
+            for m in pump(timeout: deadline.remaining) where m["id"] as? Int == id {
                 if let e = m["error"] { throw TestError("\(method): \(e)") }
                 return m["result"] as? [String: Any] ?? [:]
             }
@@ -198,8 +198,7 @@ final class HeadlessChromium {
     func stop() {
         if process.isRunning {
             _ = try? send("Browser.close", toPage: false, timeout: 3)
-            let deadline = Date().addingTimeInterval(3)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
+            Deadline.wait(timeout: 3) { !process.isRunning }
         }
         process.stop()
         close(toBrowser)

@@ -44,11 +44,8 @@ final class HookServer {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         tool = try Tool("/usr/bin/env", ["python3", Self.script, "\(port)", dir.path])
-        let deadline = Date().addingTimeInterval(10)
-        while !TCPProbe.canConnect(port: port) {
-            guard Date() < deadline, tool.isRunning else { throw TestError("hook server did not start: \(tool.output)") }
-            usleep(20_000)
-        }
+        Deadline.wait(timeout: 10) { [tool] in TCPProbe.canConnect(port: port) || !tool.isRunning }
+        guard TCPProbe.canConnect(port: port) else { throw TestError("hook server did not start: \(tool.output)") }
     }
 
     /// `http://127.0.0.1:port/path`.
@@ -81,12 +78,7 @@ final class HookServer {
     /// Waits until `ok` holds for the requests so far.
     @discardableResult
     func wait(timeout: TimeInterval = 10, _ ok: ([HookRecord]) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if ok(requests) { return true }
-            usleep(50_000)
-        }
-        return ok(requests)
+        Deadline.wait(timeout: timeout, every: 0.05) { ok(requests) }
     }
 
     func stop() {

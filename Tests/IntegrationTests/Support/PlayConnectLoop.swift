@@ -27,7 +27,7 @@ final class PlayConnectLoop: @unchecked Sendable {
             while lock.withLock({ running }) {
                 let start = Date()
                 let player = RTMPTestPlayer(port: port, stream: stream)
-                _ = Processes.wait(timeout: timeout, interval: 2_000) { player.keyframes > 0 || player.error != nil }
+                _ = Deadline.wait(timeout: timeout, every: 0.002) { player.keyframes > 0 || player.error != nil }
                 let ok = player.keyframes > 0
                 let attempt = Attempt(start: start, end: Date(), version: player.serverVersion, firstKeyframe: player.firstKeyframe,
                                       failure: ok ? nil : player.error ?? "no keyframe within \(timeout)s")
@@ -45,6 +45,6 @@ final class PlayConnectLoop: @unchecked Sendable {
     /// Stops after the attempt under way (bounded by its timeout).
     func stop() {
         lock.withLock { running = false }
-        _ = Processes.wait(timeout: 10) { lock.withLock { finished } }
+        _ = Deadline.wait(timeout: 10) { lock.withLock { finished } }
     }
 }

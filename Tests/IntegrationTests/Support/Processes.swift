@@ -29,16 +29,6 @@ enum Processes {
     }
 
     static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
-
-    /// Waits until `cond` holds; false on timeout.
-    static func wait(timeout: TimeInterval, interval: useconds_t = 20_000, _ cond: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if cond() { return true }
-            usleep(interval)
-        }
-        return cond()
-    }
 }
 
 extension Processes {

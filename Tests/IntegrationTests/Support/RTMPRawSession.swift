@@ -37,9 +37,9 @@ enum RTMPRawSession {
         }
         RawClient.send(fd, out)
         var reply: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout)
         var buf = [UInt8](repeating: 0, count: 65536)
-        while Date() < deadline {
+        while !deadline.hasPassed {
             let text = String(decoding: reply, as: UTF8.self)
             if until.contains(where: { text.contains($0) }) { break }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -55,10 +55,10 @@ final class RTMPStartProbe {
 
     private func wait(started: Date, timeout: TimeInterval, publish: Bool) {
         var decoder = RTMPChunkDecoder()
-        let deadline = started.addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout - Date().timeIntervalSince(started))
         var buf = [UInt8](repeating: 0, count: 65536)
         defer { elapsed = Date().timeIntervalSince(started) }
-        while Date() < deadline {
+        while !deadline.hasPassed {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 50) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

@@ -32,9 +32,9 @@ enum RTMPTestPublisher {
         // Wait for onStatus(Publish.Start) so the publish really happened before hanging up.
         let start = Array("NetStream.Publish.Start".utf8)
         var reply: [UInt8] = []
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Deadline(seconds: 5)
         while HTTPClient.find(reply, start) == nil {
-            guard Date() < deadline else { throw TestError("no Publish.Start for \(stream)") }
+            guard !deadline.hasPassed else { throw TestError("no Publish.Start for \(stream)") }
             let more = RawClient.receive(fd, count: 1, timeout: 0.5)
             if more.isEmpty { continue }
             reply += more

@@ -41,11 +41,11 @@ enum RawClient {
     /// Reads up to `count` bytes within `timeout`.
     static func receive(_ fd: Int32, count: Int, timeout: TimeInterval) -> [UInt8] {
         var out: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout)
         var buf = [UInt8](repeating: 0, count: 65536)
-        while out.count < count && Date() < deadline {
+        while out.count < count && !deadline.hasPassed {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let left = Int32(max(0, min(100, deadline.timeIntervalSinceNow * 1000)))
+            let left = Int32(max(0, min(100, deadline.remaining * 1000)))
             if poll(&pfd, 1, left) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - out.count), 0) }
             if n <= 0 { break }

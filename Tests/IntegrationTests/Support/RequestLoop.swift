@@ -28,7 +28,7 @@ final class RequestLoop: @unchecked Sendable {
     /// Stops after the attempt under way (each attempt must bound its own time).
     func stop(timeout: TimeInterval = 15) {
         lock.withLock { running = false }
-        _ = Processes.wait(timeout: timeout) { lock.withLock { finished } }
+        _ = Deadline.wait(timeout: timeout) { lock.withLock { finished } }
     }
 }
 
@@ -40,9 +40,9 @@ extension HTTPClient {
         defer { close(fd) }
         RawClient.send(fd, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8))
         var got: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Deadline(seconds: timeout)
         var buf = [UInt8](repeating: 0, count: 65536)
-        while got.count < minBytes + 512 && Date() < deadline {
+        while got.count < minBytes + 512 && !deadline.hasPassed {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 100) <= 0 { continue }
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

@@ -130,13 +130,9 @@ final class SRSProcess {
     /// Waits until `port` accepts TCP connections.
     func waitListening(_ port: Int? = nil, timeout: TimeInterval = 10) throws {
         let p = port ?? rtmpPort
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !process.isRunning { throw TestError("srs exited early (\(process.terminationStatus)):\n\(log)") }
-            if TCPProbe.canConnect(port: p) { return }
-            usleep(20_000)
-        }
-        throw TestError("srs not listening on \(p) within \(timeout)s:\n\(log)")
+        Deadline.wait(timeout: timeout) { !process.isRunning || TCPProbe.canConnect(port: p) }
+        if !process.isRunning { throw TestError("srs exited early (\(process.terminationStatus)):\n\(log)") }
+        if !TCPProbe.canConnect(port: p) { throw TestError("srs not listening on \(p) within \(timeout)s:\n\(log)") }
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
@@ -146,12 +142,7 @@ final class SRSProcess {
     /// Waits for the process to exit; returns its status or nil on timeout.
     @discardableResult
     func waitExit(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !process.isRunning { return process.terminationStatus }
-            usleep(20_000)
-        }
-        return nil
+        Deadline.wait(timeout: timeout) { !process.isRunning } ? process.terminationStatus : nil
     }
 
     /// TERM, then KILL after 5 s; removes the temp dir.

@@ -76,7 +76,7 @@ final class SlowlorisAttack: @unchecked Sendable {
     /// Stops, closes every socket, and returns the ages of the ones still open (seconds).
     func stop() -> [(Kind, Double)] {
         lock.withLock { running = false }
-        _ = Processes.wait(timeout: 10) { lock.withLock { finished } }
+        _ = Deadline.wait(timeout: 10) { lock.withLock { finished } }
         let now = Self.now()
         return lock.withLock { conns.values.map { ($0.kind, now - $0.opened) } }
     }

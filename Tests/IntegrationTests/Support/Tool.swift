@@ -37,11 +37,7 @@ final class Tool {
     /// Waits for exit within `timeout`; kills on timeout. Returns the exit status (nil if killed).
     @discardableResult
     func wait(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !process.isRunning { return process.terminationStatus }
-            usleep(20_000)
-        }
+        if Deadline.wait(timeout: timeout, { !process.isRunning }) { return process.terminationStatus }
         stop()
         return nil
     }
@@ -50,9 +46,7 @@ final class Tool {
         defer { try? FileManager.default.removeItem(at: outURL) }
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(3)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if !Deadline.wait(timeout: 3, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
