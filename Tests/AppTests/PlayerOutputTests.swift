@@ -20,9 +20,9 @@ final class PlayerOutputTests: XCTestCase {
                      payload: [key ? 0x17 : 0x27, header ? 0 : 1, 0, 0, 0] + [UInt8](repeating: 9, count: size))
     }
 
-    /// SRS's merged writes: a player's messages go out once `mw_msgs` of them wait, or
-    /// `mw_latency` after the first one waiting (on a `ManualClock`: no waiting here).
-    func testMergedWritesWaitForEnoughMessagesOrTheLatency() throws {
+    /// SRS's merged writes: a player's messages go out once more than `mw_msgs` of them wait
+    /// and they span more than `mw_latency` of media (on a `ManualClock`: no waiting here).
+    func testMergedWritesWaitForMoreThanMwMsgsAndMoreThanMwLatency() throws {
         let clock = ManualClock()
         let loop = try EventLoop(clock: clock)
         let (socket, peer) = try makeSocket(loop)
@@ -31,25 +31,70 @@ final class PlayerOutputTests: XCTestCase {
         play.mwMsgs = 4
         play.mwLatencyMs = 350
         let out = PlayerOutput(socket: socket, loop: loop, cid: "t", play: play)
-        func send(_ n: Int) { for _ in 0..<n { out.deliver(video(40, key: false, size: 10), SharedBytes([1])) } }
-        send(3)
+        var ts: UInt32 = 1000
+        func send(_ n: Int, step: UInt32) {
+            for _ in 0..<n {
+                out.deliver(video(ts, key: false, size: 10), SharedBytes([1]))
+                ts += step
+            }
+            loop.runOnce()
+        }
+        send(20, step: 0)
+        XCTAssertEqual(socket.bytesWritten, 0, "20 messages, no media span: they wait")
+        send(1, step: 0)
+        ts += 351
+        send(1, step: 0)
+        XCTAssertEqual(socket.bytesWritten, 22, "more than 4 and past 350 ms: written")
+        send(4, step: 100)
+        XCTAssertEqual(socket.bytesWritten, 22, "4 messages over 300 ms: not enough of either")
+        send(1, step: 100)
+        XCTAssertEqual(socket.bytesWritten, 27, "a 5th message 400 ms after the last write")
+    }
+
+    /// A stream too slow for the rule (1 fps) is written after the fallback (2 x mw_latency of
+    /// wall-clock time), not after 9 s as SRS would.
+    func testAFewSlowMessagesGoOutAfterTheFallback() throws {
+        let clock = ManualClock()
+        let loop = try EventLoop(clock: clock)
+        let (socket, peer) = try makeSocket(loop)
+        defer { close(peer) }
+        var play = PlayConfig()
+        play.mwLatencyMs = 350
+        let out = PlayerOutput(socket: socket, loop: loop, cid: "t", play: play)
+        out.deliver(video(1000, key: true, size: 10), SharedBytes([1]))
         loop.runOnce()
-        XCTAssertEqual(socket.bytesWritten, 0, "3 of 4 messages: they wait")
-        clock.advance(byMs: 349)
+        clock.advance(byMs: 699)
         loop.runOnce()
         XCTAssertEqual(socket.bytesWritten, 0)
         clock.advance(byMs: 1)
         loop.runOnce()
-        XCTAssertEqual(socket.bytesWritten, 3, "mw_latency after the first")
-        send(4)
+        XCTAssertEqual(socket.bytesWritten, 1, "written 700 ms after it was queued")
+        // The next one queued 300 ms later waits its own full fallback, not the rest of the old timer.
+        clock.advance(byMs: 300)
+        out.deliver(video(2000, key: false, size: 10), SharedBytes([2]))
         loop.runOnce()
-        XCTAssertEqual(socket.bytesWritten, 7, "mw_msgs reached: written at once")
-        send(1)
-        clock.advance(byMs: 200)
+        clock.advance(byMs: 690)
         loop.runOnce()
-        send(3)
+        XCTAssertEqual(socket.bytesWritten, 1)
+        clock.advance(byMs: 10)
         loop.runOnce()
-        XCTAssertEqual(socket.bytesWritten, 11, "the count restarts after each write")
+        XCTAssertEqual(socket.bytesWritten, 2)
+    }
+
+    /// `mw_msgs 0; mw_latency 0;`: every message goes out in the loop iteration it came in.
+    func testNoMergingWritesEveryMessageAtOnce() throws {
+        let loop = try EventLoop(clock: ManualClock())
+        let (socket, peer) = try makeSocket(loop)
+        defer { close(peer) }
+        var play = PlayConfig()
+        play.mwMsgs = 0
+        play.mwLatencyMs = 0
+        let out = PlayerOutput(socket: socket, loop: loop, cid: "t", play: play)
+        for i in 0..<5 {
+            out.deliver(video(1000, key: i == 0, size: 10), SharedBytes([1]))
+            loop.runOnce()
+            XCTAssertEqual(socket.bytesWritten, UInt64(i + 1))
+        }
     }
 
     func testLateJoinerWithOldHeadersIsNotDropped() throws {

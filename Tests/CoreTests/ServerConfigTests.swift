@@ -109,6 +109,14 @@ final class ServerConfigTests: XCTestCase {
         XCTAssertTrue(r.warnings[0].hasPrefix("t.conf:1: daemon expects on or off"))
     }
 
+    func testMwMsgsOverSRSsMaximumIsResetWithAWarning() throws {
+        let r = try load("listen 1; vhost v { play { mw_msgs 500; mw_latency 100; } }")
+        XCTAssertEqual(try XCTUnwrap(r.config.vhost("v")).play.mwMsgs, 128)
+        XCTAssertEqual(try XCTUnwrap(r.config.vhost("v")).play.mwLatencyMs, 100)
+        XCTAssertEqual(r.warnings.count, 1)
+        XCTAssertTrue(r.warnings[0].contains("reset mw_msgs 500 to max 128"), r.warnings[0])
+    }
+
     func testListenForms() throws {
         let c = try load("listen 1935 127.0.0.1:1936 [::1]:1937 [::]:1938; http_api { enabled on; listen 127.0.0.1:8080; }").config
         XCTAssertEqual(c.listen.map(\.description), ["0.0.0.0:1935", "127.0.0.1:1936", "[::1]:1937", "[::]:1938"])

@@ -3,18 +3,21 @@ import System
 
 /// How a player (RTMP or HTTP-FLV) writes its stream: every message is already encoded and
 /// shared; this bounds what may wait unsent (`queue_length` seconds, 16 MiB), drops to the next
-/// keyframe when a reader falls behind, and merges writes as SRS's `mw_msgs`/`mw_latency` do:
-/// a player's queue goes out in one `writev` once it holds `mw_msgs` messages, or `mw_latency`
-/// after its first unsent one (`mw_msgs 0` writes every message at once).
+/// keyframe when a reader falls behind, and merges writes as SRS's `mw_msgs`/`mw_latency` do
+/// (`MergedWriteRule`): a player's queue goes out in one `writev` once it holds more than
+/// `mw_msgs` messages spanning more than `mw_latency` ms of media.
 final class PlayerOutput {
     private let socket: StreamSocket
     private let loop: EventLoop
     private let cid: String
     private var meter: PlayQueueMeter
-    private let mergeMessages: Int
-    private let mergeLatencyMs: Int64
-    private var unflushed = 0
-    private var flushTimer: TimerID?
+    private var merge: MergedWriteRule
+    /// Wall-clock ms when the oldest unwritten message was queued (nil: nothing waits).
+    private var waitingSinceMs: Int64?
+    /// The fallback timer (`MergedWriteRule.fallbackMs`); armed at most once at a time, never
+    /// cancelled on a write (it finds nothing waiting and ends): no timer work per batch.
+    private var fallbackTimer: TimerID?
+    private var lastTimestamp: UInt32?
     private var waitingKeyframe = false
     private var hasVideo = false
     /// The stream's sequence headers as this player got them: after a drop they may have gone
@@ -27,11 +30,10 @@ final class PlayerOutput {
         self.loop = loop
         self.cid = cid
         meter = PlayQueueMeter(queueLengthSeconds: play.queueLength)
-        mergeMessages = play.mwMsgs
-        mergeLatencyMs = Int64(play.mwLatencyMs)
+        merge = MergedWriteRule(minMessages: play.mwMsgs, latencyMs: play.mwLatencyMs)
     }
 
-    deinit { if let t = flushTimer { loop.cancel(t) } }
+    deinit { if let t = fallbackTimer { loop.cancel(t) } }
 
     /// Queues `bytes`, the encoding of `m` for this player.
     func deliver(_ m: MediaMessage, _ bytes: SharedBytes) {
@@ -51,14 +53,12 @@ final class PlayerOutput {
             }
         }
         socket.enqueue(bytes)
-        unflushed += 1
-        if unflushed >= mergeMessages {
+        lastTimestamp = m.timestamp
+        if merge.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
             flush()
-        } else if flushTimer == nil {
-            flushTimer = loop.schedule(afterMs: mergeLatencyMs) { [weak self] in
-                self?.flushTimer = nil
-                self?.flush()
-            }
+        } else if waitingSinceMs == nil {
+            waitingSinceMs = loop.now
+            if fallbackTimer == nil { armFallback(afterMs: merge.fallbackMs) }
         }
         // Metadata and sequence headers carry the publish start's timestamp, not the media's:
         // they do not measure how far behind the player is.
@@ -74,11 +74,18 @@ final class PlayerOutput {
 
     /// Writes what is queued now (end of this loop iteration), e.g. after the start-up burst.
     func flush() {
-        unflushed = 0
-        if let t = flushTimer {
-            loop.cancel(t)
-            flushTimer = nil
-        }
+        merge.wrote(lastTimestamp: lastTimestamp)
+        waitingSinceMs = nil
         socket.flushSoon()
+    }
+
+    private func armFallback(afterMs delay: Int64) {
+        fallbackTimer = loop.schedule(afterMs: delay) { [weak self] in
+            guard let self else { return }
+            fallbackTimer = nil
+            guard let since = waitingSinceMs else { return }
+            let left = since + merge.fallbackMs - loop.now
+            if left <= 0 { flush() } else { armFallback(afterMs: left) }
+        }
     }
 }

@@ -114,6 +114,11 @@ extension VhostConfig {
         play.queueLength = try p.double("queue_length", play.queueLength, in: 0.1...3600)
         play.mwLatencyMs = try p.int("mw_latency", play.mwLatencyMs, in: 0...60_000)
         play.mwMsgs = try p.int("mw_msgs", play.mwMsgs, in: 0...10_000)
+        if play.mwMsgs > PlayConfig.maxMergedMessages {
+            // As SRS (SRS_PERF_MW_MSGS): a larger value is reset to the maximum, with a warning.
+            p.warnings.add("\(p.block?.location ?? ""): reset mw_msgs \(play.mwMsgs) to max \(PlayConfig.maxMergedMessages)")
+            play.mwMsgs = PlayConfig.maxMergedMessages
+        }
 
         let pub = r.child("publish")
         publish.firstPacketTimeoutMs = try pub.int("firstpkt_timeout", publish.firstPacketTimeoutMs, in: 100...86_400_000)

@@ -51,6 +51,8 @@ public struct PlayConfig: Equatable, Sendable {
     public var queueLength = 30.0
     public var mwLatencyMs = 350
     public var mwMsgs = 8
+    /// SRS's upper bound of `mw_msgs` (`SRS_PERF_MW_MSGS`).
+    public static let maxMergedMessages = 128
 
     public init() {}
 }
