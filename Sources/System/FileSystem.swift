@@ -39,7 +39,7 @@ public enum FileSystem {
             unlink(tmp)
             throw error
         }
-        if rename(tmp, path) != 0 {
+        if Glibc.rename(tmp, path) != 0 {
             let e = SystemError("rename", context: "\(tmp) -> \(path)")
             unlink(tmp)
             throw e
@@ -48,11 +48,26 @@ public enum FileSystem {
 
     /// Writes (truncates) a file. A failure may leave a partial file (see `writeAtomically`).
     public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        try writeFlags(path, bytes, flags: O_TRUNC, mode: mode)
+    }
+
+    /// Appends to a file, creating it if needed (a file that grows in pieces, e.g. an HLS
+    /// segment under its temp name). A failure may leave a partial piece written.
+    public static func append(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+        try writeFlags(path, bytes, flags: O_APPEND, mode: mode)
+    }
+
+    /// rename(2).
+    public static func rename(_ from: String, to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw SystemError("rename", context: "\(from) -> \(to)") }
+    }
+
+    private static func writeFlags(_ path: String, _ bytes: [UInt8], flags: Int32, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | flags | O_CLOEXEC, mode)
         if fd < 0 { throw SystemError("open", context: path) }
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = SystemError("write", context: path)

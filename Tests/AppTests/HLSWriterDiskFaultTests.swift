@@ -21,7 +21,14 @@ final class HLSWriterDiskFaultTests: XCTestCase {
                        writeAtomically: { [self] path, bytes in
                            if failing(path) { throw SystemError("write", errno: ENOSPC, context: path + ".tmp") }
                            try FileSystem.writeAtomically(path, bytes)
-                       })
+                       },
+                       // A segment's pieces go to "<name>.tmp": `failing` is asked about "<name>".
+                       append: { [self] path, bytes in
+                           if failing(String(path.dropLast(4))) { throw SystemError("write", errno: ENOSPC, context: path) }
+                           try FileSystem.append(path, bytes)
+                       },
+                       rename: { try FileSystem.rename($0, to: $1) },
+                       remove: { FileSystem.remove($0) })
         }
     }
 

@@ -4,8 +4,10 @@ import Protocol
 import System
 
 /// Writes one live stream as HLS: MPEG-TS segments cut at keyframes every `hls_fragment` seconds
-/// and a sliding-window m3u8, both written atomically (temp file + rename) so a reader on the same
-/// volume (nginx) never sees a partial file. Survives republish (sequence continues, with a
+/// and a sliding-window m3u8. A segment grows on disk under its temp name (`<name>.tmp`, as SRS)
+/// in pieces of `pieceBytes`, so a stream holds at most a piece in memory, not a whole segment;
+/// it is renamed when cut, and the playlist is written atomically (temp file + rename): a reader
+/// on the same volume (nginx) never sees a partial file. Survives republish (sequence continues, with a
 /// discontinuity) and removes its files `hls_dispose` seconds after the stream ends.
 ///
 /// A failed write (disk full...) never reaches the stream's other consumers: the segment is
@@ -22,7 +24,12 @@ final class HLSWriter: LiveConsumer {
     private var avc: AVCDecoderConfig?
     private var aac: AACAudioConfig?
     private var hasVideoTrack = false
+    /// Bytes of the open segment not yet appended to its temp file.
     private var segment: [UInt8] = []
+    /// The open segment's file: its names and how its writing goes.
+    private var file: SegmentFile?
+    /// Bytes of the stream this writer holds in memory (what waits for the next piece).
+    var bufferedBytes: Int { segment.count }
     private var segmentStartMs: Int64?
     private var segmentLastMs: Int64 = 0
     private var nextSequence = 0
@@ -41,6 +48,22 @@ final class HLSWriter: LiveConsumer {
     var onSegment: ((HLSWrittenSegment) -> Void)?
     /// A segment that never sees a keyframe is cut anyway past this many bytes.
     static let maxSegmentBytes = 64 * 1024 * 1024
+    /// A segment's bytes go to its temp file whenever this many wait (HLS's memory per stream).
+    static let pieceBytes = 32 * 1024
+
+    /// The file of the segment being written.
+    private struct SegmentFile {
+        let sequence: Int
+        /// When the segment opened: its name's date and `[timestamp]` (as SRS: at open).
+        let openedMs: Int64
+        let opened: Clock.LocalTime
+        /// `<name>.tmp` under hls_path; nil when the name was refused (nothing is written).
+        let tmpPath: String?
+        var bytes = 0
+        var appended = 0
+        /// The first failed write; the rest of the segment is dropped.
+        var failure: Error?
+    }
 
     init(key: StreamKey, config: HLSConfig, loop: EventLoop, storage: HLSStorage = .disk) {
         self.key = key
@@ -83,6 +106,8 @@ final class HLSWriter: LiveConsumer {
         hasVideoTrack = false
         segment = []
         segmentStartMs = nil
+        if let tmp = file?.tmpPath { storage.remove(tmp) }
+        file = nil
     }
 
     private func onVideo(_ m: MediaMessage) {
@@ -105,9 +130,9 @@ final class HLSWriter: LiveConsumer {
         guard let annexB = try? AnnexB.fromAVCC(payload: m.payload[info.payloadOffset...], nalLengthSize: avc.nalLengthSize,
                                                  config: avc, keyframe: info.isKeyframe) else { return }
         openSegmentIfNeeded(at: dts)
-        segment += muxer!.writeVideo(dts: dts, pts: dts + Int64(info.compositionTime), keyframe: info.isKeyframe, annexB: annexB)
+        add(muxer!.writeVideo(dts: dts, pts: dts + Int64(info.compositionTime), keyframe: info.isKeyframe, annexB: annexB))
         segmentLastMs = max(segmentLastMs, dts)
-        if segment.count > Self.maxSegmentBytes { closeSegment() }
+        if (file?.bytes ?? 0) > Self.maxSegmentBytes { closeSegment() }
     }
 
     private func onAudio(_ m: MediaMessage) {
@@ -128,7 +153,7 @@ final class HLSWriter: LiveConsumer {
         let raw = m.payload[info.payloadOffset...]
         // ADTS cannot describe a longer frame; such a frame is not valid AAC anyway.
         guard raw.count <= AACAudioConfig.maxADTSPayloadLength else { return }
-        segment += muxer!.writeAudio(pts: pts, adts: aac.adtsHeader(payloadLength: raw.count) + raw)
+        add(muxer!.writeAudio(pts: pts, adts: aac.adtsHeader(payloadLength: raw.count) + raw))
         segmentLastMs = max(segmentLastMs, pts)
     }
 
@@ -146,7 +171,48 @@ final class HLSWriter: LiveConsumer {
         }
         segmentStartMs = ms
         segmentLastMs = ms
-        segment = muxer!.header()
+        let now = Clock.wallMs()
+        let opened = Clock.localTime(now)
+        let tmp = HLSPathTemplate.file(root: config.path, tsRelative(sequence: nextSequence, openedMs: now, opened: opened, duration: 0))
+        file = SegmentFile(sequence: nextSequence, openedMs: now, opened: opened, tmpPath: tmp.map { $0 + ".tmp" })
+        segment.removeAll(keepingCapacity: true)
+        add(muxer!.header())
+    }
+
+    private func tsRelative(sequence: Int, openedMs: Int64, opened t: Clock.LocalTime, duration: Double) -> String {
+        HLSPathTemplate.render(template: config.tsFile, vhost: key.vhost, app: key.app, stream: key.stream, seq: sequence,
+                               timestampMs: openedMs, year: t.year, month: t.month, day: t.day,
+                               hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond,
+                               duration: duration)
+    }
+
+    /// Bytes of the open segment: kept until a piece is full, then appended to its temp file.
+    private func add(_ bytes: [UInt8]) {
+        segment += bytes
+        file?.bytes += bytes.count
+        if segment.count >= Self.pieceBytes { writePiece() }
+    }
+
+    /// Appends what waits to the segment's temp file (the first piece replaces a file left over
+    /// by a crash). After a failure the segment's bytes are dropped and its temp file removed.
+    private func writePiece() {
+        defer {
+            // A piece larger than usual (a big keyframe) does not keep its memory.
+            segment.removeAll(keepingCapacity: segment.capacity <= 2 * Self.pieceBytes)
+        }
+        guard var f = file, let tmp = f.tmpPath, f.failure == nil, !segment.isEmpty else { return }
+        do {
+            if f.appended == 0 {
+                storage.remove(tmp)
+                try storage.makeDirectories(FileSystem.dirname(tmp))
+            }
+            try storage.append(tmp, segment)
+            f.appended += segment.count
+        } catch {
+            f.failure = error
+            storage.remove(tmp)
+        }
+        file = f
     }
 
     // MARK: - Files
@@ -154,22 +220,21 @@ final class HLSWriter: LiveConsumer {
     private func closeSegment() {
         guard let start = segmentStartMs else { return }
         segmentStartMs = nil
-        let bytes = segment
-        segment = []
+        writePiece()
+        guard let f = file else { return }
+        file = nil
         let duration = Double(max(0, segmentLastMs - start)) / 1000
-        let seq = nextSequence
-        let t = Clock.localTime(Clock.wallMs())
-        let tsRelative = HLSPathTemplate.render(template: config.tsFile, vhost: key.vhost, app: key.app, stream: key.stream, seq: seq,
-                                                timestampMs: Clock.wallMs(), year: t.year, month: t.month, day: t.day,
-                                                hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond,
-                                                duration: duration)
-        guard let tsPath = HLSPathTemplate.file(root: config.path, tsRelative) else { return }
+        let seq = f.sequence
+        let tsRelative = tsRelative(sequence: seq, openedMs: f.openedMs, opened: f.opened, duration: duration)
+        guard let tmpPath = f.tmpPath, let tsPath = HLSPathTemplate.file(root: config.path, tsRelative) else { return }
         do {
-            try storage.makeDirectories(FileSystem.dirname(tsPath))
-            try storage.writeAtomically(tsPath, bytes)
+            if let failure = f.failure { throw failure }
+            if FileSystem.dirname(tsPath) != FileSystem.dirname(tmpPath) { try storage.makeDirectories(FileSystem.dirname(tsPath)) }
+            try storage.rename(tmpPath, tsPath)
         } catch {
             // The segment is lost. Its sequence number goes to the next one (a playlist numbers
             // its segments without gaps), which is a discontinuity: its timestamps jump.
+            storage.remove(tmpPath)
             writeFailed(tsPath, error, segmentMissed: true)
             discontinuity = true
             return
