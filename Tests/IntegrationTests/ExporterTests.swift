@@ -217,6 +217,55 @@ final class ExporterTests: XCTestCase {
         XCTAssertEqual(try query("sum(srs_clients)"), 4)
     }
 
+    /// A reload, then a hot upgrade while clients stay on the old workers: the counters go up
+    /// (and survive the master's re-exec), both generations have series, the old ones
+    /// draining, and the totals still count the clients the old workers serve.
+    func testReloadAndUpgradeCountersAndBothGenerations() throws {
+        try XCTSkipUnless(Tool.available("ffmpeg"), "ffmpeg not installed")
+        let binDir = FileManager.default.temporaryDirectory.appendingPathComponent("srs-bin-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: binDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: binDir) }
+        let binary = binDir.appendingPathComponent("srs").path
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.0")
+        let exporter = FreePort.next()
+        let srs = try SRSProcess(config: Self.config(workers: 2, exporter: exporter), binary: binary)
+        defer { srs.stop() }
+        try srs.waitListening()
+        try srs.waitForLog(" ready, relay=", count: 2, timeout: 5)
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/gen", seconds: 60)
+        defer { pub.stop() }
+        let players = (0..<3).map { _ in RTMPTestPlayer(port: srs.rtmpPort, stream: "gen") }
+        defer { players.forEach { $0.stop() } }
+        try Deadline.require("media at every player", timeout: 20, every: 0.1) { players.allSatisfy { $0.keyframes > 0 } }
+
+        try srs.rewriteConfig(Self.config(workers: 2, exporter: exporter, extra: "chunk_size 4096;"))
+        srs.signal(SIGHUP)
+        try srs.waitForLog("reload config success.", timeout: 10)
+        XCTAssertEqual(try scrape(exporter).0.value("srs_reloads_total"), 1)
+
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
+        srs.signal(SIGUSR2)
+        try srs.waitForLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
+        var m = MetricsText("")
+        var text = ""
+        try Deadline.require("both generations in the scrape", timeout: 10, every: 0.2) {
+            (m, text) = try scrape(exporter)
+            return Set(m.all("srs_worker_connections").compactMap { $0.labels["generation"] }) == ["1", "2"]
+                && m.all("srs_worker_state", ["generation": "2", "state": "ready"]).filter { $0.value == 1 }.count == 2
+        }
+        XCTAssertEqual(m.value("srs_upgrades_total"), 1, text)
+        XCTAssertEqual(m.value("srs_upgrade_failures_total"), 0)
+        XCTAssertEqual(m.value("srs_reloads_total"), 1, "kept across the master's re-exec")
+        XCTAssertEqual(m.value("srs_generation"), 2)
+        XCTAssertEqual(m.all("srs_worker_state", ["generation": "1", "state": "draining"]).filter { $0.value == 1 }.count, 2, text)
+        XCTAssertEqual(m.value("srs_clients"), 4, "the old workers' clients count: \(text)")
+        XCTAssertEqual(m.value("srs_streams"), 1)
+        XCTAssertEqual(m.value("srs_stream_viewers", ["stream": "gen"]), 3)
+        let rows = (try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/summaries")["data"] as? [String: Any])?["workers"] as? [[String: Any]] ?? []
+        XCTAssertEqual(rows.map { "\($0["generation"] ?? "")-\($0["state"] ?? "")" }.sorted(),
+                       ["1-draining", "1-draining", "2-ready", "2-ready"])
+    }
+
     /// With the exporter off, `/metrics` on the API's port answers SRS's error (1090).
     func testExporterOffAnswersSRSError() throws {
         let srs = try SRSProcess(config: MasterWorkerTests.config(workers: 1))
