@@ -266,6 +266,43 @@ final class ExporterTests: XCTestCase {
                        ["1-draining", "1-draining", "2-ready", "2-ready"])
     }
 
+    /// Failed HLS writes (an hls_path where no directory can be made) count in
+    /// srs_hls_write_errors_total; with the API's basic auth, /metrics asks for it too.
+    func testHLSWriteErrorsAndAuth() throws {
+        try XCTSkipUnless(Tool.available("ffmpeg"), "ffmpeg not installed")
+        let exporter = FreePort.next()
+        let srs = try SRSProcess(config: """
+            listen {RTMP};
+            daemon off;
+            srs_log_tank console;
+            pid ./objs/srs.pid;
+            http_api { enabled on; listen {API}; auth { enabled on; username admin; password secret; } }
+            exporter { enabled on; listen \(exporter); }
+            vhost __defaultVhost__ {
+                hls { enabled on; hls_fragment 1; hls_path ./blocked/hls; }
+            }
+            """)
+        defer { srs.stop() }
+        // A file where the HLS directory should be: every segment write fails.
+        try Data("not a directory".utf8).write(to: srs.dir.appendingPathComponent("blocked"))
+        try srs.waitListening()
+        try srs.waitListening(exporter)
+        XCTAssertEqual(try HTTPClient.get(port: exporter, path: "/metrics").status, 401)
+        let auth = ["Authorization": "Basic " + Data("admin:secret".utf8).base64EncodedString()]
+        func metrics() throws -> MetricsText {
+            let r = try HTTPClient.request(port: exporter, path: "/metrics", headers: auth)
+            guard r.status == 200 else { throw TestError("GET /metrics: \(r.status)") }
+            return MetricsText(r.text)
+        }
+        XCTAssertEqual(try metrics().value("srs_hls_write_errors_total"), 0)
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/nohls", seconds: 30)
+        defer { pub.stop() }
+        try Deadline.require("failed HLS writes counted", timeout: 15, every: 0.2) {
+            try metrics().value("srs_hls_write_errors_total") ?? 0 > 0
+        }
+        XCTAssertEqual(try metrics().value("srs_dvr_write_errors_total"), 0)
+    }
+
     /// With the exporter off, `/metrics` on the API's port answers SRS's error (1090).
     func testExporterOffAnswersSRSError() throws {
         let srs = try SRSProcess(config: MasterWorkerTests.config(workers: 1))
