@@ -75,10 +75,11 @@ extension HTTPAPI {
          "worker": .int(workerIndex)]
     }
 
-    /// A vhost as this worker sees it; `stream_ids` lets the merge count each stream once.
+    /// A vhost as this worker sees it; `stream_ids` (published streams, as `/api/v1/streams`)
+    /// lets the merge count each stream once.
     private func localVhostJSON(_ v: VhostConfig) -> JSONValue {
         let infos = connections.clientInfos().filter { $0.vhost == v.name }
-        let streams = sources.sources.values.filter { $0.vhost == v.name }
+        let streams = sources.sources.values.filter { $0.vhost == v.name && $0.isPublished }
         return ["id": .string(vhostID(v.name)), "name": .string(v.name), "enabled": .bool(v.enabled),
                 "clients": .int(Int64(infos.count)), "streams": .int(Int64(streams.count)),
                 "send_bytes": .int(Int64(infos.reduce(0) { $0 + $1.sendBytes })),
