@@ -192,6 +192,9 @@ final class ExporterTests: XCTestCase {
                                                  "--web.listen-address=127.0.0.1:\(web)", "--log.level=warn"])
         defer { prometheus.stop() }
         try srs.waitListening(web, timeout: 20)
+        try Deadline.require("Prometheus ready", timeout: 30, every: 0.2) {
+            (try? HTTPClient.get(port: web, path: "/-/ready").status) == 200
+        }
 
         let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/promstream", seconds: 40)
         defer { pub.stop() }
@@ -200,7 +203,10 @@ final class ExporterTests: XCTestCase {
 
         func query(_ q: String) throws -> Double? {
             let path = "/api/v1/query?query=" + (q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? q)
-            let j = try HTTPClient.getJSON(port: web, path: path)
+            // Not ready (503) counts as no answer yet.
+            let r = try HTTPClient.get(port: web, path: path)
+            guard r.status == 200 else { return nil }
+            let j = try r.json()
             let result = (j["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
             guard let value = result.first?["value"] as? [Any], let s = value.last as? String else { return nil }
             return Double(s)
