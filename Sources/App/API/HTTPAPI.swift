@@ -52,6 +52,10 @@ final class HTTPAPI {
             return r
         }
         let parts = req.path.split(separator: "/").map(String.init)  // ["api", "v1", "streams", id?]
+        guard parts.first == "api" else {
+            // A path outside the API on a port that serves only the API: SRS's root answer.
+            return .json(envelope(["urls": ["api": "the api root"]]), callback: callback)
+        }
         // SRS 7 answers the collection without a trailing slash with a redirect to the slash form.
         if parts.count == 3, ["streams", "clients", "vhosts"].contains(parts[2]), !req.path.hasSuffix("/") {
             let q = req.target.firstIndex(of: "?").map { String(req.target[$0...]) } ?? ""
@@ -61,10 +65,6 @@ final class HTTPAPI {
         let id = parts.count > 3 ? parts[3] : nil
         if req.method == "DELETE" && section != "clients" { return .text(405, "Method Not Allowed\n") }
         let result: JSONValue
-        guard parts.first == "api" else {
-            // A path outside the API on a port that serves only the API: SRS's root answer.
-            return .json(envelope(["urls": ["api": "the api root"]]), callback: callback)
-        }
         switch (parts.count > 1 ? parts[1] : "", section) {
         case ("", _):
             result = envelope(["urls": ["v1": "the api version 1.0"]])
@@ -82,7 +82,7 @@ final class HTTPAPI {
             result = envelope(["data": featuresData()])
         case ("v1", "authors"):
             result = envelope(["data": authorsData])
-        case ("v1", "requests"), ("v1", "tests") where id == "requests" || section == "requests":
+        case ("v1", "requests"), ("v1", "tests") where id == "requests":
             result = envelope(["data": requestsData(req)])
         case ("v1", "versions"):
             result = envelope(["data": ["major": .int(Int64(Version.major)), "minor": .int(Int64(Version.minor)),
