@@ -10,16 +10,9 @@ extension HTTPAPI {
     /// SRS's answer when the exporter is off.
     static let exporterDisabled: Int64 = 1090
 
-    /// `/metrics` behind the API's basic auth (when configured; Prometheus sends `basic_auth`).
-    func metricsChecked(_ req: HTTPRequestHead, connection c: HTTPConnection) -> HTTPResponse? {
-        guard authorized(req) else {
-            var r = HTTPResponse.text(401, "Unauthorized\n")
-            r.headers.append(HTTPHeader("WWW-Authenticate", "Basic realm=\"SRS\""))
-            return r
-        }
-        return metrics(req, c)
-    }
-
+    /// `/metrics`: nil, the text comes through `c.finish` once gathered. As SRS's, outside the
+    /// API's basic auth (SRS checks it on `/api/` paths only): a Prometheus set up for SRS
+    /// scrapes without credentials.
     func metrics(_ req: HTTPRequestHead, _ c: HTTPConnection) -> HTTPResponse? {
         guard config.current.exporter.enabled else {
             return .json(envelope([:], code: Self.exporterDisabled), callback: nil)

@@ -40,7 +40,7 @@ final class HTTPService {
             break
         }
         if c.servesAPI, req.path == "/metrics" {
-            return api.metricsChecked(req, connection: c)
+            return api.metrics(req, c)
         }
         if c.servesAPI, Self.isAPI(req) || !c.servesFiles {
             return api.handle(req, body: body, connection: c)
