@@ -44,6 +44,28 @@ final class APICompletenessTests: XCTestCase {
         XCTAssertGreaterThan(system?["conn_sys_et"] as? Int ?? 0, 0, "this request at least")
     }
 
+    /// Streams, clients and vhosts while a stream plays to a player on each worker: SRS 7's
+    /// shapes, plus `worker` on each stream and client.
+    func testStreamsClientsVhostsHaveSRS7Shapes() throws {
+        try XCTSkipUnless(Tool.available("ffmpeg"), "ffmpeg not installed")
+        let srs = try SRSProcess(config: MasterWorkerTests.config(workers: 2))
+        defer { srs.stop() }
+        try srs.waitListening()
+        try srs.waitForLog(" ready, relay=", count: 2, timeout: 5)
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/shape", seconds: 30)
+        defer { pub.stop() }
+        let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "shape")
+        defer { player.stop() }
+        try Deadline.require("media at the player", timeout: 15, every: 0.1) { player.keyframes > 0 }
+        let streams = try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/streams/")
+        try assertShape(SRS7Captures.streams, streams, "/api/v1/streams/")
+        XCTAssertNotNil((streams["streams"] as? [[String: Any]])?.first?["worker"] as? Int)
+        let clients = try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/clients/")
+        try assertShape(SRS7Captures.clients, clients, "/api/v1/clients/")
+        XCTAssertEqual((clients["clients"] as? [[String: Any]])?.compactMap { $0["worker"] as? Int }.count, 2)
+        try assertShape(SRS7Captures.vhosts, try HTTPClient.getJSON(port: srs.apiPort, path: "/api/v1/vhosts/"), "/api/v1/vhosts/")
+    }
+
     /// Unknown paths answer JSON as SRS 7 does (its mux serves the nearest listing), never text.
     func testUnknownPathsAnswerJSON() throws {
         let srs = try SRSProcess(config: MasterWorkerTests.config(workers: 1))

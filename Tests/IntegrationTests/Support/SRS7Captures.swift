@@ -38,6 +38,20 @@ enum SRS7Captures {
 {"code":0,"server":"vid-73363u2","service":"8904p657","pid":"23231","urls":{"versions":"the version of SRS","summaries":"the summary(pid, argv, pwd, cpu, mem) of SRS","rusages":"the rusage of SRS","self_proc_stats":"the self process stats","system_proc_stats":"the system process stats","meminfos":"the meminfo of system","authors":"the license, copyright, authors and contributors","features":"the supported features of SRS","requests":"the request itself, for http debug","vhosts":"manage all vhosts or specified vhost","streams":"manage all streams or specified stream","clients":"manage all clients or specified client, default query top 10 clients","raw":"raw api for srs, support CUID srs for instance the config","clusters":"origin cluster server API","perf":"System performance stat","tcmalloc":"tcmalloc api with params ?page=summary|api"},"tests":{"requests":"show the request info","errors":"always return an error 100","redirects":"always redirect to /api/v1/test/errors","[vhost]":"http vhost for http://error.srs.com:1985/api/v1/tests/errors"}}
 """#
 
+    /// These three from the project's reference captures (/work/shared/reference/srs7-api-responses:
+    /// a publisher, an RTMP and an HTTP-FLV player).
+    static let streams = #"""
+{"code":0,"server":"vid-h4497m6","service":"nq898019","pid":"15640","streams":[{"id":"vid-4c2g4j5","name":"livestream","vhost":"vid-947102l","app":"live","tcUrl":"rtmp://127.0.0.1:19351/live","url":"/live/livestream","live_ms":1795482576669,"clients":3,"frames":0,"send_bytes":2079964,"recv_bytes":1513899,"kbps":{"recv_30s":0,"send_30s":0},"publish":{"active":true,"cid":"g31i758c"},"video":{"codec":"H264","profile":"Baseline","level":"3","width":640,"height":360},"audio":{"codec":"AAC","sample_rate":44100,"channel":2,"profile":"LC"}}]}
+"""#
+
+    static let clients = #"""
+{"code":0,"server":"vid-h4497m6","service":"nq898019","pid":"15640","clients":[{"id":"34sbz0d5","vhost":"vid-947102l","stream":"vid-4c2g4j5","ip":"127.0.0.1","pageUrl":"","swfUrl":"","tcUrl":"rtmp://127.0.0.1:19351/live","url":"/live/livestream","name":"livestream","type":"rtmp-play","publish":false,"alive":3.76,"send_bytes":1020891,"recv_bytes":3483,"kbps":{"recv_30s":0,"send_30s":0}},{"id":"426z8a7u","vhost":"vid-947102l","stream":"vid-4c2g4j5","ip":"127.0.0.1","pageUrl":"","swfUrl":"","tcUrl":"http://127.0.0.1:19351/live","url":"/live/livestream","name":"livestream.flv","type":"flv-play","publish":false,"alive":3.92,"send_bytes":1054689,"recv_bytes":154,"kbps":{"recv_30s":0,"send_30s":0}},{"id":"g31i758c","vhost":"vid-947102l","stream":"vid-4c2g4j5","ip":"127.0.0.1","pageUrl":"","swfUrl":"","tcUrl":"rtmp://127.0.0.1:19351/live","url":"/live/livestream","name":"livestream","type":"fmle-publish","publish":true,"alive":6.56,"send_bytes":4384,"recv_bytes":1510262,"kbps":{"recv_30s":0,"send_30s":0}}]}
+"""#
+
+    static let vhosts = #"""
+{"code":0,"server":"vid-h4497m6","service":"32150o13","pid":"26814","vhosts":[{"id":"vid-8hh47k7","name":"__defaultVhost__","enabled":true,"clients":3,"streams":1,"send_bytes":5884007,"recv_bytes":6086559,"kbps":{"recv_30s":1151,"send_30s":1065},"hls":{"enabled":true,"fragment":2.00}}]}
+"""#
+
     /// `GET :9972/metrics` (no stream, no client).
     static let metrics = #"""
 # HELP srs_node_uname_info Labeled system information as provided by the uname system call.
