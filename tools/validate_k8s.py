@@ -10,7 +10,8 @@ Checks, for every etc/k8s/*.yaml:
 - each srs.conf embedded in a ConfigMap with `srs -t` of the given binary: exit 0 and no warning;
 - what the schema cannot see: a header comment; Deployment/StatefulSet selectors match their pod
   labels and no two Deployments select each other's pods; every Service selects some pod; every
-  ConfigMap, Secret and PVC a pod mounts exists; every SwiftSRS container mounts its config at
+  ConfigMap, Secret and PVC a pod mounts exists; a ServiceMonitor (checked for its essentials,
+  outside the Kubernetes schema) selects a Service with its ports; an HPA's target exists; every SwiftSRS container mounts its config at
   /usr/local/srs/conf, has requests and limits, a readiness probe on /readyz and a liveness
   probe on /healthz on the HTTP API port its config enables; a container with the preStop
   `etc/init.d/srs grace` hook has force_grace_quit on, and GRACE_TIMEOUT below the pod's
@@ -118,6 +119,11 @@ def check_file(path, objects, report, versions):
     report.check(len(docs) > 0, rel, "no objects")
     for obj in docs:
         where = f"{rel} {name_of(obj)}"
+        if obj.get("apiVersion", "").startswith("monitoring.coreos.com/"):
+            # A Prometheus Operator resource: not in the Kubernetes schema.
+            check_service_monitor(obj, where, report)
+            objects.append((rel, obj))
+            continue
         for version in versions:
             try:
                 kubernetes_validate.validate(obj, version, strict=True)
@@ -128,6 +134,16 @@ def check_file(path, objects, report, versions):
             except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.InvalidSchemaError) as e:
                 report.check(False, where, f"no schema for {version}: {e.message}")
         objects.append((rel, obj))
+
+
+def check_service_monitor(obj, where, report):
+    """A ServiceMonitor's essentials: a label selector and endpoints naming a port and a path."""
+    spec = obj.get("spec") or {}
+    report.check(obj.get("kind") == "ServiceMonitor", where, "only ServiceMonitor is known of monitoring.coreos.com")
+    report.check(bool((spec.get("selector") or {}).get("matchLabels")), where, "needs spec.selector.matchLabels")
+    endpoints = spec.get("endpoints") or []
+    report.check(len(endpoints) > 0 and all(e.get("port") and e.get("path") for e in endpoints), where,
+                 "needs endpoints with a port name and a path")
 
 
 def check_configs(objects, binary, report):
@@ -210,6 +226,17 @@ def check_references(objects, confs, report):
             selector = {k: v for k, v in obj["spec"].get("selector", {}).items() if k not in CONTROLLER_LABELS}
             report.check(any(selects(selector, labels) for _, _, labels in pods), where,
                          f"selector {selector} selects no pod template")
+        if kind == "ServiceMonitor":
+            selector = obj["spec"]["selector"]["matchLabels"]
+            wanted = {e["port"] for e in obj["spec"]["endpoints"]}
+            services = [o for _, o in objects if o.get("kind") == "Service"
+                        and selects(selector, o["metadata"].get("labels") or {})]
+            report.check(any(wanted <= {p.get("name") for p in s["spec"]["ports"]} for s in services), where,
+                         f"selects no Service with ports {sorted(wanted)}")
+        if kind == "HorizontalPodAutoscaler":
+            ref = obj["spec"]["scaleTargetRef"]
+            report.check(any(o.get("kind") == ref["kind"] and o["metadata"]["name"] == ref["name"] for _, o in objects),
+                         where, f"scales {ref['kind']} {ref['name']}, not found")
         spec = pod_spec(obj)
         if spec is None:
             continue

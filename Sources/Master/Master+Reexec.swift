@@ -36,6 +36,8 @@ extension Master {
                      "relay": w.relay.map { .string($0) } ?? .null, "retiring": .bool(w.retiring),
                      "quota_row": w.quotaRow.map { .int(Int64($0)) } ?? .null]
          }),
-         "streams": .array(machine.streams.values.map(\.json)), "ingests": ingest.state]
+         "streams": .array(machine.streams.values.map(\.json)), "ingests": ingest.state,
+         "counters": ["reloads": .int(Int64(counters.reloads)), "reload_failures": .int(Int64(counters.reloadFailures)),
+                      "upgrade_failures": .int(Int64(machine.upgradeFailures))]]
     }
 }

@@ -17,6 +17,7 @@ extension Master {
             loaded = try ConfigLoader.load(path: path, environment: environment)
         } catch {
             Log.error("reload: invalid config, keep the running one: \(error)")
+            counters.reloadFailures += 1
             return
         }
         for w in loaded.warnings { Log.warn(w) }
@@ -29,10 +30,12 @@ extension Master {
         }
         guard new != config else {
             Log.trace("reload: config unchanged")
+            counters.reloads += 1
             return
         }
         if let why = config.reloadRefusal(to: new) {
             Log.error("reload: \(why); keep the running config")
+            counters.reloadFailures += 1
             return
         }
         // New listeners close with `bound` if the reload goes no further.
@@ -46,6 +49,7 @@ extension Master {
                 bound[spec] = try bind(spec)
             } catch {
                 Log.error("reload: cannot listen at \(spec.address): \(error); keep the running config")
+                counters.reloadFailures += 1
                 return
             }
         }
@@ -69,6 +73,7 @@ extension Master {
         // fatally is filled again.
         drive { $0.resize() }
         ingest.apply(new)
+        counters.reloads += 1
         Log.trace("reload config success.")
     }
 }

@@ -43,6 +43,8 @@ public final class Master {
     var resumed = false
     /// The ingests' ffmpegs: children of the master, once per server.
     lazy var ingest = IngestSupervisor(loop: loop, environment: environment)
+    /// Reloads done and refused (the exporter's counters).
+    var counters = MasterCounters()
 
     /// What `srs` exits with: 1 when the workers could not run.
     public var exitCode: Int32 { machine.exitCode }
@@ -211,9 +213,11 @@ public final class Master {
                 Log.warn("master: unknown message from worker \(pid) ignored")
                 return
             }
-            // The master answers for what it runs itself: the ingests.
+            // The master answers for what it runs itself: the ingests; and for its workers.
             var own: JSONValue?
             if case .gather(_, .processes) = m { own = ingest.json }
+            if case .gather(_, .summary) = m { own = statsPart }
+            if case .gather(_, .metrics) = m { own = statsPart }
             drive { $0.message(m, from: pid, masterPart: own) }
         }
         channel.onClose = { [weak self] in

@@ -117,6 +117,8 @@ struct MasterStateMachine {
     private(set) var quitting: Quit?
     /// A hot upgrade waiting for its new workers.
     private(set) var upgrade: Upgrade?
+    /// Hot upgrades rolled back (kept across the master's re-exec by `ReexecState`).
+    var upgradeFailures = 0
     /// Unexpected worker exits in the last minute, for the respawn backoff.
     private(set) var recentCrashes: [Int64] = []
     /// Who publishes what.
@@ -350,6 +352,7 @@ extension MasterStateMachine {
     private mutating func rollBack(_ reason: String) -> [Action] {
         guard let u = upgrade else { return [] }
         upgrade = nil
+        upgradeFailures += 1
         var out: [Action] = []
         for pid in u.newWorkers where workers[pid] != nil {
             workers[pid]?.retiring = true

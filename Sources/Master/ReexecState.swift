@@ -30,6 +30,8 @@ struct ReexecState {
     var streams: [PublishedStream]
     /// The ingests' ffmpegs alive (see `IngestSupervisor.state`).
     var ingests: JSONValue?
+    /// The reload and upgrade counters (absent from a master before the exporter).
+    var counters: JSONValue?
 
     init?(json j: JSONValue) {
         guard let generation = j["generation"]?.intValue, let configText = j["config"]?.stringValue,
@@ -53,6 +55,7 @@ struct ReexecState {
         self.connectionTable = j["connection_table"]?.intValue.map { Int32(truncatingIfNeeded: $0) }
         self.streams = (j["streams"]?.arrayValue ?? []).compactMap(PublishedStream.init(json:))
         self.ingests = j["ingests"]
+        self.counters = j["counters"]
     }
 }
 
@@ -66,6 +69,8 @@ extension Master {
                       identity: ServerIdentity(serverID: s.serverID, serviceID: s.serviceID, pid: getpid()),
                       generation: s.generation)
         resumed = true
+        counters = MasterCounters(json: s.counters)
+        machine.upgradeFailures = Int(s.counters?["upgrade_failures"]?.intValue ?? 0)
         for (spec, raw) in s.listeners {
             let fd = FileDescriptor(adopting: raw)
             fd.setInherited(false)

@@ -14,7 +14,7 @@ final class ControlMessageTests: XCTestCase {
             .streams([PublishedStream(key: StreamKey(vhost: "__defaultVhost__", app: "live", stream: "s"), worker: 7, relay: "@swiftsrs.1.7")]),
             .ready(relay: "@swiftsrs.1.7"), .publish(key: key), .unpublish(key: key), .conflict(key: key), .reload,
             .gather(id: 3, query: .streams), .collect(id: 4, query: .kick(clientID: "c1")), .collect(id: 5, query: .summary),
-            .gather(id: 6, query: .clients), .gather(id: 7, query: .vhosts),
+            .gather(id: 6, query: .clients), .gather(id: 7, query: .vhosts), .gather(id: 8, query: .metrics),
             .collected(id: 4, data: .bool(true)), .gathered(id: 3, parts: [.array([]), .null]),
         ]
         for m in messages { XCTAssertEqual(ControlMessage.decode(m.encode()), m) }

@@ -198,6 +198,7 @@ final class MasterStateMachineTests: XCTestCase {
         // The deadline of the finished upgrade does nothing; old workers leaving are not respawned.
         XCTAssertEqual(m.timerFired(.upgradeDeadline(generation: 2)), [])
         XCTAssertNil(schedules(m.workerExited(exitCode(1, 0), now: 100))[.respawn])
+        XCTAssertEqual(m.upgradeFailures, 0)
     }
 
     func testAnUpgradeRollsBackWhenANewWorkerExits() {
@@ -222,6 +223,8 @@ final class MasterStateMachineTests: XCTestCase {
         let actions = m.timerFired(.upgradeDeadline(generation: 2))
         XCTAssertEqual(signals(actions), [11: SIGTERM, 12: SIGTERM])
         XCTAssertEqual(logs(actions, .error), ["upgrade failed, rolled back, the running workers keep serving: new workers not ready within 15000ms"])
+        // Counted for the exporter (srs_upgrade_failures_total).
+        XCTAssertEqual(m.upgradeFailures, 1)
     }
 
     func testAnUpgradeRollsBackWhenTheNewBinaryCannotStart() {

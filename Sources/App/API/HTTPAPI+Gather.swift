@@ -20,11 +20,14 @@ extension HTTPAPI {
         case .vhosts:
             return .array(config.current.vhosts.map(localVhostJSON))
         case .summary:
-            let infos = connections.clientInfos()
-            return ["conns": .int(Int64(connections.clientCount)), "rss_kb": .int(Int64(ProcStats.rssKB())),
-                    "cpu_percent": .number(status.cpu.percent),
-                    "recv_bytes": .int(Int64(infos.reduce(UInt64(0)) { $0 + $1.recvBytes })),
-                    "send_bytes": .int(Int64(infos.reduce(UInt64(0)) { $0 + $1.sendBytes }))]
+            return workerPart()
+        case .metrics:
+            // The streams with their vhost's name (the API shows its id), for the metrics' labels.
+            let streams: [JSONValue] = sources.sources.values.map { s in
+                let j = streamJSON(s).setting("vhost_name", .string(s.vhost))
+                return relays.isRelayed(s.key) ? j.setting("publish", ["active": false, "cid": .null]) : j
+            }
+            return workerPart().setting("stream_list", .array(streams))
         case .processes:
             return hub.processesJSON
         case .kick(let id):
@@ -58,7 +61,7 @@ extension HTTPAPI {
                 "send_bytes": .int(Int64(send)), "recv_bytes": .int(Int64(s.bytesIn)),
                 "kbps": ["recv_30s": .int(Int64(s.recvKbps.kbps)), "send_30s": .int(Int64(s.sendKbps.kbps))],
                 "publish": ["active": .bool(s.isPublished), "cid": s.publisherCID.map { .string($0) } ?? .null],
-                "video": video, "audio": audio]
+                "video": video, "audio": audio, "worker": .int(workerIndex)]
         return j.appending(hub.streamMembers(s.key))
     }
 
@@ -68,13 +71,15 @@ extension HTTPAPI {
          "tcUrl": .string(c.tcUrl), "url": .string(c.url), "name": .string(c.stream), "type": .string(c.type),
          "publish": .bool(c.publish), "alive": .rounded(Double(c.aliveMs) / 1000),
          "send_bytes": .int(Int64(c.sendBytes)), "recv_bytes": .int(Int64(c.recvBytes)),
-         "kbps": ["recv_30s": .int(Int64(c.recvKbps)), "send_30s": .int(Int64(c.sendKbps))]]
+         "kbps": ["recv_30s": .int(Int64(c.recvKbps)), "send_30s": .int(Int64(c.sendKbps))],
+         "worker": .int(workerIndex)]
     }
 
-    /// A vhost as this worker sees it; `stream_ids` lets the merge count each stream once.
+    /// A vhost as this worker sees it; `stream_ids` (published streams, as `/api/v1/streams`)
+    /// lets the merge count each stream once.
     private func localVhostJSON(_ v: VhostConfig) -> JSONValue {
         let infos = connections.clientInfos().filter { $0.vhost == v.name }
-        let streams = sources.sources.values.filter { $0.vhost == v.name }
+        let streams = sources.sources.values.filter { $0.vhost == v.name && $0.isPublished }
         return ["id": .string(vhostID(v.name)), "name": .string(v.name), "enabled": .bool(v.enabled),
                 "clients": .int(Int64(infos.count)), "streams": .int(Int64(streams.count)),
                 "send_bytes": .int(Int64(infos.reduce(0) { $0 + $1.sendBytes })),
@@ -90,9 +95,22 @@ extension HTTPAPI {
     /// A stream seen by several workers (published on one, relayed to others) is one stream:
     /// the publishing worker's entry, with every worker's players and bytes sent added up.
     func streamsAnswer(_ parts: [JSONValue], id: String?, _ req: HTTPRequestHead) -> JSONValue {
+        let all = Self.mergedStreams(parts.flatMap { $0.arrayValue ?? [] })
+        if let id {
+            guard let s = all.first(where: { $0["id"]?.stringValue == id }) else { return envelope([:], code: Code.streamNotFound) }
+            return envelope(["stream": s])
+        }
+        return envelope(["streams": .array(Array(all[page(req, all.count)]))])
+    }
+
+    /// The streams of every worker, each once, by url: a stream seen by several workers
+    /// (published on one, relayed to others) is the publishing worker's entry, with every
+    /// worker's players and bytes sent added up. Only published streams: one leaves the list
+    /// the moment its publisher does (its source may linger for players that wait).
+    static func mergedStreams(_ entries: [JSONValue]) -> [JSONValue] {
         var order: [String] = []
         var merged: [String: JSONValue] = [:]
-        for s in parts.flatMap({ $0.arrayValue ?? [] }) {
+        for s in entries {
             guard let sid = s["id"]?.stringValue else { continue }
             guard let seen = merged[sid] else {
                 order.append(sid)
@@ -106,12 +124,9 @@ extension HTTPAPI {
                 .adding("send_bytes", other["send_bytes"])
                 .addingKbps("send_30s", other["kbps"]?["send_30s"])
         }
-        if let id {
-            guard let s = merged[id] else { return envelope([:], code: Code.streamNotFound) }
-            return envelope(["stream": s])
-        }
-        let all = order.sorted { (merged[$0]?["url"]?.stringValue ?? "") < (merged[$1]?["url"]?.stringValue ?? "") }
-        return envelope(["streams": .array(all[page(req, all.count)].compactMap { merged[$0] })])
+        return order.compactMap { merged[$0] }
+            .filter { $0["publish"]?["active"]?.boolValue == true }
+            .sorted { ($0["url"]?.stringValue ?? "") < ($1["url"]?.stringValue ?? "") }
     }
 
     func clientsAnswer(_ parts: [JSONValue], id: String?, _ req: HTTPRequestHead) -> JSONValue {

@@ -17,13 +17,14 @@ final class HTTPAPI {
     let status: WorkerStatus
     /// Forward, transcode and exec of the streams published here (their state in the answers).
     let hub: OriginHub
+    /// Failed HLS writes on this worker (set by the server: the HLS service counts them).
+    var hlsWriteErrors: () -> UInt64 = { 0 }
 
     /// SRS error codes the API returns.
     enum Code {
         static let streamNotFound: Int64 = 2048
         static let clientNotFound: Int64 = 2049
         static let vhostNotFound: Int64 = 1028
-        static let notFound: Int64 = 1001
         static let rawAPI: Int64 = 1060
         static let rawAPIDisabled: Int64 = 1061
     }
@@ -51,6 +52,10 @@ final class HTTPAPI {
             return r
         }
         let parts = req.path.split(separator: "/").map(String.init)  // ["api", "v1", "streams", id?]
+        guard parts.first == "api" else {
+            // A path outside the API on a port that serves only the API: SRS's root answer.
+            return .json(envelope(["urls": ["api": "the api root"]]), callback: callback)
+        }
         // SRS 7 answers the collection without a trailing slash with a redirect to the slash form.
         if parts.count == 3, ["streams", "clients", "vhosts"].contains(parts[2]), !req.path.hasSuffix("/") {
             let q = req.target.firstIndex(of: "?").map { String(req.target[$0...]) } ?? ""
@@ -64,12 +69,21 @@ final class HTTPAPI {
         case ("", _):
             result = envelope(["urls": ["v1": "the api version 1.0"]])
         case ("v1", ""):
-            result = envelope(["urls": ["versions": "the version of SRS", "summaries": "the summary of SRS",
-                                        "vhosts": "manage all vhosts or specified vhost",
-                                        "streams": "manage all streams or specified stream",
-                                        "clients": "manage all clients or specified client",
-                                        "clusters": "origin cluster server API",
-                                        "processes": "the child processes: ingest, transcode, exec"]])
+            result = envelope(v1Listing)
+        case ("v1", "rusages"):
+            result = envelope(["data": rusagesData()])
+        case ("v1", "self_proc_stats"):
+            result = envelope(["data": selfProcStatsData()])
+        case ("v1", "system_proc_stats"):
+            result = envelope(["data": systemProcStatsData()])
+        case ("v1", "meminfos"):
+            result = envelope(["data": memInfosData()])
+        case ("v1", "features"):
+            result = envelope(["data": featuresData()])
+        case ("v1", "authors"):
+            result = envelope(["data": authorsData])
+        case ("v1", "requests"), ("v1", "tests") where id == "requests":
+            result = envelope(["data": requestsData(req)])
         case ("v1", "versions"):
             result = envelope(["data": ["major": .int(Int64(Version.major)), "minor": .int(Int64(Version.minor)),
                                         "revision": .int(Int64(Version.revision)), "version": .string(Version.string)]])
@@ -94,10 +108,12 @@ final class HTTPAPI {
             result = clusters(req)
         case ("v1", "raw"):
             result = raw(req)
+        case ("v1", _):
+            // As SRS 7: a path under /api/v1/ that nothing serves gets the v1 listing.
+            result = envelope(v1Listing)
         default:
-            var r = HTTPResponse.json(envelope([:], code: Code.notFound), callback: callback)
-            r.status = 404
-            return r
+            // And one under /api/ the api listing.
+            result = envelope(["urls": ["v1": "the api version 1.0"]])
         }
         return .json(result, callback: callback)
     }

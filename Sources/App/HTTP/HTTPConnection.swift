@@ -214,7 +214,9 @@ final class HTTPConnection: ServerConnection {
         if api ? config.current.httpAPI.crossdomain : config.current.httpServer.crossdomain {
             h.append(HTTPHeader("Access-Control-Allow-Origin", "*"))
             h.append(HTTPHeader("Access-Control-Allow-Methods", "GET, POST, HEAD, PUT, DELETE, OPTIONS"))
-            h.append(HTTPHeader("Access-Control-Allow-Headers", "*"))
+            // `*` does not cover Authorization (the Fetch standard): list it, so a console on
+            // another origin can sign in to an API with basic auth.
+            h.append(HTTPHeader("Access-Control-Allow-Headers", "*, Authorization"))
             h.append(HTTPHeader("Access-Control-Expose-Headers", "Server,range,Content-Length,Content-Range"))
         }
         return h

@@ -39,7 +39,10 @@ final class HTTPService {
         default:
             break
         }
-        if c.servesAPI, Self.isAPI(req) {
+        if c.servesAPI, req.path == "/metrics" {
+            return api.metrics(req, c)
+        }
+        if c.servesAPI, Self.isAPI(req) || !c.servesFiles {
             return api.handle(req, body: body, connection: c)
         }
         guard c.servesFiles else { return .text(404, "Not Found\n") }

@@ -54,6 +54,8 @@ public final class RTMPConnection: ServerConnection {
     var role = Role.none
     var lastMediaMs: Int64 = 0
     var gotFirstMedia = false
+    /// Ended by an error (`fail`, a socket error): counted in `srs_clients_errs_total`.
+    var endedInError = false
     /// Edge and origin cluster state (token traverse, redirect).
     var clusterState = RTMPClusterState()
     /// Security and http_hooks state (a decision pending).
@@ -210,6 +212,7 @@ public final class RTMPConnection: ServerConnection {
 
     /// Logs why and closes.
     func fail(_ why: String) {
+        endedInError = true
         if !socket.closed { Log.warnRepeated("rtmp client error", "rtmp client \(socket.peerIP):\(socket.peerPort) error: \(why)", cid: cid) }
         socket.close()
     }
@@ -220,7 +223,8 @@ public final class RTMPConnection: ServerConnection {
         leaveRole()
         accessConnectionClosed()
         Log.traceClient("rtmp client closed", "rtmp client \(socket.peerIP):\(socket.peerPort) closed (\(reason)), recv=\(socket.bytesRead), send=\(socket.bytesWritten)", cid: cid)
-        connections.remove(self)
+        if case .error = reason { endedInError = true }
+        connections.remove(self, failed: endedInError)
     }
 
     /// A client started publishing `s` here: the other workers learn of it; HLS, forward,

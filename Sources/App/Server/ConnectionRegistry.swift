@@ -14,6 +14,13 @@ final class ConnectionRegistry {
     /// Called (at the end of the loop iteration) when the last connection is gone.
     var onEmpty: (() -> Void)?
     private let loop: EventLoop
+    /// Clients gone (`srs_clients_total` adds those here; API callers are not clients, as in
+    /// `/api/v1/clients`), clients whose connection ended in an error (`srs_clients_errs_total`),
+    /// and the bytes of every connection gone (the totals add the live ones).
+    private var goneClients: UInt64 = 0
+    private(set) var clientErrorsTotal: UInt64 = 0
+    private var goneRecvBytes: UInt64 = 0
+    private var goneSendBytes: UInt64 = 0
 
     init(loop: EventLoop) { self.loop = loop }
 
@@ -25,12 +32,21 @@ final class ConnectionRegistry {
 
     /// Forgets a closed connection. `publish: false` when its place goes to a new client at once
     /// (eviction): the server's total must not dip, or another worker could take the place too.
-    func remove(_ c: ServerConnection, publish: Bool = true) {
+    /// `failed`: its connection ended in an error (counted in `clientErrorsTotal`).
+    func remove(_ c: ServerConnection, publish: Bool = true, failed: Bool = false) {
         guard connections.removeValue(forKey: c.cid) != nil else {
             evicted.removeValue(forKey: c.cid)
             return
         }
-        if c.isInternal { internalConnections -= 1 }
+        if c.isInternal {
+            internalConnections -= 1
+        } else {
+            let info = c.clientInfo
+            goneRecvBytes &+= info.recvBytes
+            goneSendBytes &+= info.sendBytes
+            if info.type != ClientInfo.apiType { goneClients += 1 }
+            if failed { clientErrorsTotal += 1 }
+        }
         if publish { publishCount() }
         kbps.removeValue(forKey: c.cid)
         if connections.isEmpty, let done = onEmpty {
@@ -94,6 +110,21 @@ final class ConnectionRegistry {
             kbps[c.cid] = k
         }
         return sentByStream
+    }
+
+    /// Clients (not API callers) since the start, those gone and those here.
+    var clientsTotal: UInt64 { goneClients + UInt64(clientInfos().filter { $0.type != ClientInfo.apiType }.count) }
+
+    /// Bytes received from and sent to clients since the start (those gone and those here).
+    func byteTotals() -> (recv: UInt64, send: UInt64) {
+        var recv = goneRecvBytes
+        var send = goneSendBytes
+        for c in connections.values where !c.isInternal {
+            let info = c.clientInfo
+            recv &+= info.recvBytes
+            send &+= info.sendBytes
+        }
+        return (recv, send)
     }
 
     /// Closes every connection now (fast quit).

@@ -87,6 +87,7 @@ public final class Server {
         rtmpServices = RTMPServices(loop: loop, config: settings, sources: sources, connections: connections,
                                     siblings: siblings, hls: hls, hub: hub, hooks: hooks, cluster: cluster, serverPID: identity.pid)
         httpServices = HTTPConnection.Services(loop: loop, config: settings, connections: connections, router: http, hooks: hooks)
+        api.hlsWriteErrors = { [unowned hls] in hls.writeErrorsTotal }
         hls.onSegmentWritten = { [unowned hooks] segment, cid in hooks.hlsSegmentWritten(segment, publisher: cid) }
         sources.playConfig = { [settings] vhost in settings.current.vhost(vhost)?.play }
         // After an edge stream's relay failed, its players look for it again.

@@ -28,6 +28,8 @@ extension ServerConnection {
 
 /// A client as `/api/v1/clients` shows it.
 public struct ClientInfo: Sendable {
+    /// The `type` of an HTTP connection that is not a player: not a client in the API's lists.
+    public static let apiType = "http-api"
     public var id: String
     public var vhost: String = ""
     public var app: String = ""

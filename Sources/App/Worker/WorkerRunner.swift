@@ -89,6 +89,8 @@ public final class WorkerRunner {
         self.server = server
         server.siblings.send = { [weak self] m in self?.channel.send(m.encode()) }
         server.siblings.onStreamsChanged = { [weak server] in server?.siblingsChanged() }
+        server.status.generation = environment[WorkerProcess.environmentKey].flatMap { Int($0) } ?? 1
+        server.status.index = quota?.row
         if let q = quota {
             do {
                 let table = try SharedCounters(mapping: q.fd, keepFD: false)

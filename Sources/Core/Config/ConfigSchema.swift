@@ -27,6 +27,7 @@ enum ConfigSchema {
             "https": .unsupported,
         ]),
         "http_server": .block(["enabled": .value, "listen": .value, "dir": .value, "crossdomain": .value, "https": .unsupported]),
+        "exporter": .block(["enabled": .value, "listen": .value, "label": .value, "tag": .value]),
         "vhost": .block(vhost),
         // SRS features outside this server's scope.
         "srs_log_level_v2": .unsupported, "asprocess": .unsupported, "empty_ip_ok": .unsupported,
@@ -34,7 +35,7 @@ enum ConfigSchema {
         "pithy_print_ms": .unsupported, "query_latest_version": .unsupported, "first_wait_for_qlv": .unsupported,
         "tcmalloc_release_rate": .unsupported, "is_full": .unsupported, "rtc_server": .unsupported,
         "srt_server": .unsupported, "stream_caster": .unsupported, "heartbeat": .unsupported, "stats": .unsupported,
-        "circuit_breaker": .unsupported, "exporter": .unsupported, "threads": .unsupported,
+        "circuit_breaker": .unsupported, "threads": .unsupported,
         "tencentcloud_apm": .unsupported, "tencentcloud_cls": .unsupported,
     ]
 

@@ -70,6 +70,12 @@ extension ServerConfig {
         httpServer.dir = try http.string("dir", httpServer.dir)
         httpServer.crossdomain = try http.bool("crossdomain", true)
 
+        let exporterBlock = r.child("exporter")
+        exporter.enabled = try exporterBlock.bool("enabled", false)
+        exporter.listen = try Self.listenAddress(exporterBlock, exporter.listen)
+        exporter.label = try exporterBlock.string("label", "")
+        exporter.tag = try exporterBlock.string("tag", "")
+
         var seen: [String: ConfigDirective] = [:]
         for d in root.all("vhost") {
             guard let name = d.arg0, d.args.count == 1 else { throw ConfigError(d, "vhost needs exactly one name") }

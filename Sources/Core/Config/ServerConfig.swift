@@ -47,6 +47,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var clientTimeouts = ClientTimeouts()
     public var httpAPI = HTTPAPIConfig()
     public var httpServer = HTTPServerConfig()
+    public var exporter = ExporterConfig()
     /// Where child processes (ffmpeg of ingests and transcodes, exec) write their output
     /// (`ff_log_dir`, default `./objs`; `/dev/null` for nowhere), and ffmpeg's `-loglevel` for
     /// ingests (`ff_log_level`, default `info`).
@@ -85,6 +86,17 @@ public struct HTTPServerConfig: Equatable, Sendable {
     public var listen = ListenAddress(port: 8080)
     public var dir = "./objs/nginx/html"
     public var crossdomain = true
+
+    public init() {}
+}
+
+/// `exporter { enabled; listen; label; tag; }`: SRS's Prometheus exporter (`/metrics`).
+public struct ExporterConfig: Equatable, Sendable {
+    public var enabled = false
+    public var listen = ListenAddress(port: 9972)
+    /// Labels of `srs_build_info` that name the cluster and the role of this server.
+    public var label = ""
+    public var tag = ""
 
     public init() {}
 }

@@ -15,7 +15,8 @@ public struct ListenerSpec: Equatable, Hashable, Sendable {
     }
 
     /// The listeners a config asks for: RTMP ports, then the HTTP API and server (one socket
-    /// serving both when their ports are equal, as SRS).
+    /// serving both when their ports are equal, as SRS), then the exporter's port, which serves
+    /// the API's mux (`/metrics` and the rest) as SRS's does.
     public static func all(for config: ServerConfig) -> [ListenerSpec] {
         var out = config.listen.map { ListenerSpec(address: $0, kind: .rtmp) }
         let api = config.httpAPI.enabled ? config.httpAPI.listen : nil
@@ -25,6 +26,9 @@ public struct ListenerSpec: Equatable, Hashable, Sendable {
         } else {
             if let a = api { out.append(ListenerSpec(address: a, kind: .http(api: true, files: false))) }
             if let f = files { out.append(ListenerSpec(address: f, kind: .http(api: false, files: true))) }
+        }
+        if config.exporter.enabled, !out.contains(where: { $0.address.port == config.exporter.listen.port }) {
+            out.append(ListenerSpec(address: config.exporter.listen, kind: .http(api: true, files: false)))
         }
         return out
     }

@@ -11,6 +11,8 @@ public enum WorkerQuery: Equatable, Sendable {
     case vhosts
     /// Its counts, memory and CPU (`/api/v1/summaries`).
     case summary
+    /// Its counts and counters, and its streams (`/metrics`, the exporter).
+    case metrics
     /// Its child processes (`/api/v1/processes`): a worker's transcodes and execs; the master
     /// adds its ingests.
     case processes
@@ -23,6 +25,7 @@ public enum WorkerQuery: Equatable, Sendable {
         case .clients: return ["what": "clients"]
         case .vhosts: return ["what": "vhosts"]
         case .summary: return ["what": "summary"]
+        case .metrics: return ["what": "metrics"]
         case .processes: return ["what": "processes"]
         case .kick(let id): return ["what": "kick", "id": .string(id)]
         }
@@ -35,6 +38,7 @@ public enum WorkerQuery: Equatable, Sendable {
         case "clients": self = .clients
         case "vhosts": self = .vhosts
         case "summary": self = .summary
+        case "metrics": self = .metrics
         case "processes": self = .processes
         case "kick":
             guard let id = j["id"]?.stringValue else { return nil }
