@@ -27,6 +27,17 @@ public final class SharedBytes {
         }
     }
 
+    /// Several shared buffers copied into one (a batch of messages every player gets alike).
+    public init<C: Collection>(joining parts: C) where C.Element == SharedBytes {
+        count = parts.reduce(0) { $0 + $1.count }
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        var off = 0
+        for p in parts {
+            (base + off).copyMemory(from: p.base, byteCount: p.count)
+            off += p.count
+        }
+    }
+
     deinit { base.deallocate() }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }

@@ -16,7 +16,8 @@ final class HTTPFLVPlayer: LiveConsumer {
         output = PlayerOutput(socket: connection.socket, loop: connection.loop, cid: connection.cid, play: play)
         connection.startStream(contentType: "video/x-flv")
         connection.socket.send(HTTPChunked.chunk(FLVHeader.bytes(hasAudio: hasAudio, hasVideo: hasVideo)))
-        source.addConsumer(self, now: connection.loop.now)
+        source.addPlayer(self, output: output, key: PlayerBatchKey(format: .flv, mwMsgs: play.mwMsgs, mwLatencyMs: play.mwLatencyMs),
+                         now: connection.loop.now)
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
         output.flush()
     }

@@ -25,7 +25,16 @@ public final class LiveSource {
     public private(set) var audioSequenceHeader: MediaMessage?
     private var gop: [MediaMessage] = []
     private var gopBytes = 0
+    /// Consumers that get every message through `deliver` (HLS, forwarders, relays, players that
+    /// write every message at once).
     private var consumers: [LiveConsumer] = []
+    /// Players whose writes are batched with the others of their key (`PlayerBatcher`); they
+    /// get the cached start through `deliver`, then batches.
+    private var players: [ObjectIdentifier: LiveConsumer] = [:]
+    private var batchers: [PlayerBatchKey: PlayerBatcher] = [:]
+    private var batcherOf: [ObjectIdentifier: PlayerBatchKey] = [:]
+    /// The number of the last message the source got (`PlayerBatcher` keeps players in step by it).
+    private var seq: UInt64 = 0
     public var gopCacheEnabled = true
     public var gopCacheMaxFrames = 2500
     /// Hard bound of the GOP cache in bytes (a stream that never sends a keyframe must not grow memory).
@@ -51,7 +60,7 @@ public final class LiveSource {
     }
 
     public var isPublished: Bool { publisherCID != nil }
-    public var consumerCount: Int { consumers.count }
+    public var consumerCount: Int { consumers.count + players.count }
 
     /// Claims the stream for a publisher. Fails if another publisher has it.
     public func publish(cid: String, now: Int64, kind: PublisherKind = .client) -> Bool {
@@ -66,7 +75,7 @@ public final class LiveSource {
         video = nil
         audio = nil
         clearGOP()
-        for c in consumers { c.sourcePublished() }
+        for c in allConsumers { c.sourcePublished() }
         return true
     }
 
@@ -76,8 +85,12 @@ public final class LiveSource {
         publisherCID = nil
         lastActiveMs = now
         clearGOP()
-        for c in consumers { c.sourceUnpublished() }
+        // The players get the stream's tail before they are told it ended.
+        for b in batchers.values { b.cut() }
+        for c in allConsumers { c.sourceUnpublished() }
     }
+
+    private var allConsumers: [LiveConsumer] { consumers + Array(players.values) }
 
     /// A message from the publisher: cache it as needed and fan it out.
     public func onMessage(_ m: MediaMessage) {
@@ -96,13 +109,35 @@ public final class LiveSource {
             frames += 1
             cacheGOP(m)
         }
+        seq += 1
         for c in consumers { c.deliver(m) }
+        for b in batchers.values { b.onMessage(m, seq: seq) }
     }
 
     /// Attaches a consumer and sends it the cached start of the stream.
     public func addConsumer(_ c: LiveConsumer, now: Int64) {
         consumers.append(c)
         lastActiveMs = now
+        sendCachedStart(to: c)
+    }
+
+    /// Attaches a player whose writes `output` merges: it gets the cached start through
+    /// `deliver`, then the batches of the players of its `key` (or every message, when its
+    /// output writes every message at once).
+    func addPlayer(_ c: LiveConsumer, output: PlayerOutput, key: PlayerBatchKey, now: Int64) {
+        guard output.canBatch else { return addConsumer(c, now: now) }
+        let id = ObjectIdentifier(c)
+        guard players[id] == nil else { return }
+        players[id] = c
+        batcherOf[id] = key
+        lastActiveMs = now
+        sendCachedStart(to: c)
+        let b = batchers[key] ?? PlayerBatcher(key: key, loop: output.loop)
+        batchers[key] = b
+        b.add(id, output: output, syncedThrough: seq)
+    }
+
+    private func sendCachedStart(to c: LiveConsumer) {
         if let m = metadata { c.deliver(m) }
         if let v = videoSequenceHeader { c.deliver(v) }
         if let a = audioSequenceHeader { c.deliver(a) }
@@ -110,17 +145,23 @@ public final class LiveSource {
     }
 
     public func removeConsumer(_ c: LiveConsumer, now: Int64) {
-        let before = consumers.count
-        consumers.removeAll { $0 === c }
+        let before = consumerCount
+        let id = ObjectIdentifier(c)
+        if players.removeValue(forKey: id) != nil, let key = batcherOf.removeValue(forKey: id), let b = batchers[key] {
+            b.remove(id)
+            if b.isEmpty { batchers[key] = nil }
+        } else {
+            consumers.removeAll { $0 === c }
+        }
         lastActiveMs = now
-        if before > 0 && consumers.isEmpty { onLastConsumerLeft?() }
+        if before > 0 && consumerCount == 0 { onLastConsumerLeft?() }
     }
 
     /// Drops the cached GOP (an ingester switched upstream: the old frames must not start a player).
     public func discardCachedGOP() { clearGOP() }
 
     /// True when nothing uses the source any more.
-    public var isIdle: Bool { publisherCID == nil && consumers.isEmpty }
+    public var isIdle: Bool { publisherCID == nil && consumerCount == 0 }
 
     private func cacheGOP(_ m: MediaMessage) {
         guard gopCacheEnabled else { return }

@@ -8,7 +8,7 @@ import System
 /// `mw_msgs` messages spanning more than `mw_latency` ms of media.
 final class PlayerOutput {
     private let socket: StreamSocket
-    private let loop: EventLoop
+    let loop: EventLoop
     private let cid: String
     private var meter: PlayQueueMeter
     private var merge: MergedWriteRule
@@ -35,9 +35,49 @@ final class PlayerOutput {
 
     deinit { if let t = fallbackTimer { loop.cancel(t) } }
 
-    /// Queues `bytes`, the encoding of `m` for this player.
+    /// The source's number of the last message this player was given (see `PlayerBatcher`).
+    var syncedThrough: UInt64 = 0
+
+    /// Merged writes are worth sharing with other players unless every message goes out at once.
+    var canBatch: Bool { merge.minMessages > 0 || merge.latencyMs > 0 }
+
+    /// Queues `bytes`, the encoding of `m` for this player, and writes by its own merge rule (a
+    /// player on its own: the cached start when it joins, or `mw_msgs 0; mw_latency 0;`).
     func deliver(_ m: MediaMessage, _ bytes: SharedBytes) {
-        if socket.closed { return }
+        guard queue(m, bytes) else { return }
+        lastTimestamp = m.timestamp
+        if merge.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
+            flush()
+        } else if waitingSinceMs == nil {
+            waitingSinceMs = loop.now
+            if fallbackTimer == nil { armFallback(afterMs: merge.fallbackMs) }
+        }
+        record(m.isData || m.isSequenceHeader ? nil : m.timestamp)
+    }
+
+    /// A batch cut for all the players of its source and key: one buffer when this player is in
+    /// step with it, else message by message (what it already has is skipped; after a drop it
+    /// waits for a keyframe; a batch with sequence headers keeps them for a later resume).
+    func deliver(_ batch: PlayerBatch) {
+        if socket.closed || syncedThrough >= batch.lastSeq { return }
+        let skip = syncedThrough >= batch.firstSeq ? Int(syncedThrough - batch.firstSeq + 1) : 0
+        syncedThrough = batch.lastSeq
+        if skip == 0 && !waitingKeyframe && !batch.hasSequenceHeader {
+            if batch.hasVideo { hasVideo = true }
+            socket.enqueue(batch.bytes)
+            record(batch.lastMediaTimestamp)
+        } else {
+            for m in batch.messages[skip...] {
+                guard queue(m, batch.encode(m)) else { continue }
+                record(m.isData || m.isSequenceHeader ? nil : m.timestamp)
+            }
+        }
+        socket.flushSoon()
+    }
+
+    /// Queues one message unless the player waits for a keyframe after a drop; false if skipped.
+    private func queue(_ m: MediaMessage, _ bytes: SharedBytes) -> Bool {
+        if socket.closed { return false }
         if m.isVideo { hasVideo = true }
         if m.isSequenceHeader {
             if m.isVideo { videoHeader = bytes } else { audioHeader = bytes }
@@ -49,21 +89,19 @@ final class PlayerOutput {
                 waitingKeyframe = false
                 for h in [videoHeader, audioHeader].compactMap({ $0 }) { socket.enqueue(h) }
             } else if !(m.isSequenceHeader || m.isData) {
-                return
+                return false
             }
         }
         socket.enqueue(bytes)
-        lastTimestamp = m.timestamp
-        if merge.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
-            flush()
-        } else if waitingSinceMs == nil {
-            waitingSinceMs = loop.now
-            if fallbackTimer == nil { armFallback(afterMs: merge.fallbackMs) }
-        }
-        // Metadata and sequence headers carry the publish start's timestamp, not the media's:
-        // they do not measure how far behind the player is.
-        guard !m.isData && !m.isSequenceHeader else { return }
-        if meter.record(timestamp: m.timestamp, endOffset: socket.bytesQueued, done: socket.bytesWritten + socket.bytesDropped,
+        return true
+    }
+
+    /// Measures how far behind the player is after media up to `timestamp` was queued, and drops
+    /// its unsent queue past `queue_length` or the bytes bound. Metadata and sequence headers
+    /// (nil) carry the publish start's timestamp, not the media's: they do not measure it.
+    private func record(_ timestamp: UInt32?) {
+        guard let timestamp else { return }
+        if meter.record(timestamp: timestamp, endOffset: socket.bytesQueued, done: socket.bytesWritten + socket.bytesDropped,
                         pendingBytes: socket.pendingBytes) {
             let dropped = socket.dropUnsent()
             meter.reset()

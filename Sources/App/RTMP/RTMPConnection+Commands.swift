@@ -113,7 +113,10 @@ extension RTMPConnection {
         var play = vhost?.play ?? PlayConfig()
         // A sibling's relay pull is merged by the sibling's own players: writing at once here
         // keeps the two hops from adding their delays.
-        if isInternal { play.mwMsgs = 0 }
+        if isInternal {
+            play.mwMsgs = 0
+            play.mwLatencyMs = 0
+        }
         output = PlayerOutput(socket: socket, loop: loop, cid: cid, play: play)
         let source = sources.fetchOrCreate(request.streamKey, now: loop.now)
         rtmp.acceptPlay()
@@ -122,7 +125,10 @@ extension RTMPConnection {
         if !isInternal, let v = vhost, redirectPlayIfElsewhere(source: source, vhost: v) { return }
         role = .player(source)
         Log.traceClient("start play stream", "start play stream \(source.key), published=\(source.isPublished), consumers=\(source.consumerCount + 1)", cid: cid)
-        source.addConsumer(self, now: loop.now)
+        if let output {
+            let key = PlayerBatchKey(format: .rtmp(chunkSize: rtmp.outChunkSize), mwMsgs: play.mwMsgs, mwLatencyMs: play.mwLatencyMs)
+            source.addPlayer(self, output: output, key: key, now: loop.now)
+        }
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
         output?.flush()
         if !isInternal, let v = vhost { playerJoinedCluster(source: source, vhost: v) }
