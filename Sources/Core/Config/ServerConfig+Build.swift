@@ -70,6 +70,8 @@ extension ServerConfig {
         httpServer.dir = try http.string("dir", httpServer.dir)
         httpServer.crossdomain = try http.bool("crossdomain", true)
 
+        srtServer = try SRTServerConfig(r.child("srt_server"))
+
         var seen: [String: ConfigDirective] = [:]
         for d in root.all("vhost") {
             guard let name = d.arg0, d.args.count == 1 else { throw ConfigError(d, "vhost needs exactly one name") }
@@ -149,5 +151,6 @@ extension VhostConfig {
 
         hooks = try HooksConfig(r.child("http_hooks"), hls: h)
         security = try SecurityConfig(r.child("security"))
+        srt = try VhostSRTConfig(r.child("srt"))
     }
 }

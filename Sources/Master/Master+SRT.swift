@@ -1,0 +1,39 @@
+import Core
+import Glibc
+import System
+
+/// SRT slots (docs/srt.md): one SO_REUSEPORT UDP socket per worker slot, bound here and kept as
+/// long as `srt_server` keeps its port. The kernel steers each connection's datagrams by a hash
+/// of their 4-tuple over the group of sockets, so the group must not change while connections
+/// live: a worker reads only its slot's socket, a respawned worker gets its predecessor's slot,
+/// and a hot upgrade's new worker *i* takes slot *i* from old worker *i* (which closes its SRT
+/// side when it retires).
+extension Master {
+    /// The slot sockets a config wants, keeping the count of the ones bound now (a change of
+    /// `worker_processes` keeps the slots: a new count would move every connection).
+    func srtSlotSpecs(for config: ServerConfig) -> [ListenerSpec] {
+        let current = listeners.keys.filter { $0.srtSlot != nil && $0.address == config.srtServer.listen }.count
+        return ListenerSpec.srtSlots(for: config, count: current > 0 ? current : config.workerProcesses.resolved)
+    }
+
+    /// A blocking, CLOEXEC UDP socket with SO_REUSEPORT (libsrt's receive thread blocks on it).
+    func bindSRTSlot(_ spec: ListenerSpec) throws -> FileDescriptor {
+        let fd = FileDescriptor(adopting: try UDPSocket.bind(host: spec.address.host, port: spec.address.port, reusePort: true))
+        Log.trace("master listen at udp://\(spec.address) (srt slot \(spec.srtSlot ?? 0)), fd=\(fd)")
+        return fd
+    }
+
+    /// The slot a new worker of `generation` gets: the lowest one no running worker of that
+    /// generation holds (a respawn gets the dead worker's); nil when every slot is held.
+    func freeSRTSlot(generation: Int) -> Int? {
+        let slots = listeners.keys.compactMap(\.srtSlot).sorted()
+        let held = Set(machine.workers.values.filter { $0.generation == generation && !$0.retiring }
+            .compactMap { srtSlotOf[$0.pid] })
+        return slots.first { !held.contains($0) }
+    }
+
+    /// What a worker is given of `specs`: every TCP listener and its own SRT slot.
+    static func listeners(_ specs: [ListenerSpec], forSlot slot: Int?) -> [ListenerSpec] {
+        specs.filter { $0.srtSlot == nil || $0.srtSlot == slot }
+    }
+}
