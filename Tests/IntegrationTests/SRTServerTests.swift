@@ -62,7 +62,9 @@ final class SRTServerTests: XCTestCase {
 
     /// ffprobe of an SRT play (`m=request`): the codecs it found.
     static func probeSRT(port: Int, stream: String) throws -> Set<String> {
-        let (status, out) = try Tool.run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "json",
+        // ffprobe would analyze 5 s of a TS stream: 1.5 s hold two GOPs.
+        let (status, out) = try Tool.run("ffprobe", ["-v", "error", "-analyzeduration", "1500000",
+                                                     "-show_entries", "stream=codec_name", "-of", "json",
                                                      srtURL(port, "#!::r=live/\(stream),m=request")], timeout: 20)
         guard status == 0, let data = out.data(using: .utf8),
               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -94,11 +96,14 @@ final class SRTServerTests: XCTestCase {
         defer { pub.stop() }
         try srs.waitForLog("SRT start publish stream __defaultVhost__/live/s", timeout: 10)
         let published = Date()
+        // An RTMP player joining now starts with the GOP cache.
+        let player = RTMPTestPlayer(port: srs.rtmpPort, stream: "s")
+        defer { player.stop() }
+        try Deadline.require("an RTMP keyframe", timeout: 10) { player.keyframes > 0 }
+        print("SRT publish accepted \(Int(published.timeIntervalSince(t0) * 1000)) ms after ffmpeg started; "
+              + "RTMP player's first keyframe \(Int((player.firstKeyframe ?? 0) * 1000)) ms after it connected")
         let rtmp = try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/s")
-        let played = Date()
         XCTAssertEqual(FFmpeg.codecs(rtmp), ["h264", "aac"])
-        print("SRT publish: accepted \(Int(published.timeIntervalSince(t0) * 1000)) ms after ffmpeg started; "
-              + "RTMP ffprobe done \(Int(played.timeIntervalSince(published) * 1000)) ms after that")
         XCTAssertTrue(srs.log.contains("@srt, streamid=#!::r=live/s,m=publish, stream_url=/live/s"), srs.log)
 
         let flv = try FFmpeg.probe("http://127.0.0.1:\(srs.httpPort)/live/s.flv")
@@ -140,25 +145,105 @@ final class SRTServerTests: XCTestCase {
         try srs.waitForLog("srt disabled", timeout: 5)
     }
 
-    /// Two workers, each on its own slot socket: publishers and players land on either, and a
-    /// player on the other worker gets the stream through the relay.
+    /// The worker (pid, as in the log's third field) of each line containing `text`, in order.
+    static func workers(_ log: String, _ text: String) -> [(pid: String, line: Substring)] {
+        log.split(separator: "\n").filter { $0.contains(text) }.compactMap { line in
+            // [time][Trace][pid][cid] message
+            line.split(separator: "]", maxSplits: 3).dropFirst(2).first.map { (String($0.dropFirst()), line) }
+        }
+    }
+
+    /// SRT publishers of streams `w0`, `w1`... until two workers have one (at most 8): the
+    /// kernel spreads them over the slot sockets by their source ports. Returns the stream each
+    /// worker got first.
+    func publishOnBothWorkers(_ srs: SRSProcess, port: Int, into pubs: inout [String: Tool]) throws -> [String: String] {
+        var byWorker: [String: String] = [:]
+        for i in 0..<8 where byWorker.count < 2 {
+            pubs["w\(i)"] = try Self.publishSRT(port: port, stream: "w\(i)")
+            try srs.waitForLog("SRT start publish stream __defaultVhost__/live/w\(i),", timeout: 10)
+            for (pid, _) in Self.workers(srs.log, "SRT start publish stream __defaultVhost__/live/w\(i),") where byWorker[pid] == nil {
+                byWorker[pid] = "w\(i)"
+            }
+        }
+        return byWorker
+    }
+
+    /// Two workers, each on its own slot socket: publishers land on both, and every stream plays
+    /// over SRT and RTMP from either worker (through the relay when the player's worker is not
+    /// the publisher's).
     func testTwoWorkersServeSRTPublishersAndPlayers() throws {
         let (srs, port) = try start(Self.config(workers: 2))
         defer { srs.stop() }
         try srs.waitForLog("SRT listen at udp://", count: 2, timeout: 10)
-        var pubs: [Tool] = []
-        defer { for p in pubs { p.stop() } }
-        for i in 0..<4 { pubs.append(try Self.publishSRT(port: port, stream: "w\(i)")) }
-        try srs.waitForLog("SRT start publish stream", count: 4, timeout: 15)
-        // [time][Trace][pid][cid] message: which workers took the publishers.
-        let workers = Set(srs.log.split(separator: "\n").filter { $0.contains("SRT start publish stream") }
-            .compactMap { $0.split(separator: "]", maxSplits: 3).dropFirst(2).first })
-        print("SRT publishers on \(workers.count) worker(s)")
-        for i in 0..<4 {
-            XCTAssertEqual(try Self.probeSRT(port: port, stream: "w\(i)"), ["h264", "aac"], "w\(i)")
-            XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/w\(i)")), ["h264", "aac"])
+        var pubs: [String: Tool] = [:]
+        defer { for p in pubs.values { p.stop() } }
+        let byWorker = try publishOnBothWorkers(srs, port: port, into: &pubs)
+        XCTAssertEqual(byWorker.count, 2, "8 publishers all on one worker:\n\(srs.log)")
+        for stream in byWorker.values.sorted() {
+            for _ in 0..<2 { XCTAssertEqual(try Self.probeSRT(port: port, stream: stream), ["h264", "aac"], stream) }
         }
-        for p in pubs { XCTAssertTrue(p.isRunning, p.output) }
+        let relayed = Self.workers(srs.log, "SRT start play stream").filter { w in
+            byWorker[w.pid].map { !w.line.contains("/live/\($0),") } ?? false
+        }.count
+        print("SRT publishers on \(pubs.count) connections, \(relayed) of 4 SRT plays on the other worker")
+        for p in pubs.values { XCTAssertTrue(p.isRunning, p.output) }
+    }
+
+    /// A worker killed: its replacement gets the same slot socket, and the other worker's SRT
+    /// publisher is untouched (the group of sockets on the port never changed).
+    func testAKilledWorkerIsReplacedOnItsSlotAndTheOtherKeepsItsClients() throws {
+        let (srs, port) = try start(Self.config(workers: 2))
+        defer { srs.stop() }
+        try srs.waitForLog("SRT listen at udp://", count: 2, timeout: 10)
+        var pubs: [String: Tool] = [:]
+        defer { for p in pubs.values { p.stop() } }
+        let byWorker = try publishOnBothWorkers(srs, port: port, into: &pubs)
+        try XCTSkipUnless(byWorker.count == 2, "8 publishers all on one worker")
+        let (victim, survivor) = (byWorker.keys.sorted()[0], byWorker.keys.sorted()[1])
+        let slotLine = Self.workers(srs.log, "SRT listen at udp://").first { $0.pid == victim }?.line ?? ""
+        let slot = slotLine.range(of: "(slot ").map { slotLine[$0.upperBound...].prefix { $0.isNumber } } ?? ""
+        XCTAssertFalse(slot.isEmpty, srs.log)
+        let survivorStream = byWorker[survivor]!
+        let closedBefore = srs.log.components(separatedBy: "closed (").count
+        kill(pid_t(victim)!, SIGKILL)
+        try srs.waitForLog("SRT listen at udp://", count: 3, timeout: 10)
+        let respawned = Self.workers(srs.log, "SRT listen at udp://").last!
+        XCTAssertNotEqual(respawned.pid, victim)
+        XCTAssertTrue(respawned.line.contains("(slot \(slot))"), "\(respawned.line) should take slot \(slot)")
+        // The survivor's publisher goes on (its connection never left its socket).
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(pubs[survivorStream]!.isRunning, pubs[survivorStream]!.output)
+        XCTAssertFalse(Self.workers(srs.log, "closed (").dropFirst(closedBefore - 1).contains { $0.pid == survivor }, srs.log)
+        XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/\(survivorStream)")), ["h264", "aac"])
+        // New SRT clients are served by both workers again.
+        let again = try Self.publishSRT(port: port, stream: "again", seconds: 10)
+        defer { again.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/again,", timeout: 10)
+    }
+
+    /// Hot upgrade: the new workers take the slots, the old ones close their SRT side when they
+    /// retire; SRT works on the new generation (clients of the old one reconnect).
+    func testHotUpgradeHandsTheSlotsToTheNewWorkers() throws {
+        let (binDir, binary) = try ChildProcessSupport.privateBinary()
+        defer { try? FileManager.default.removeItem(at: binDir) }
+        let port = FreePort.next()
+        let srs = try SRSProcess(config: Self.config(workers: 2).replacingOccurrences(of: "{SRT}", with: "\(port)"), binary: binary)
+        defer { srs.stop() }
+        try srs.waitListening()
+        let old = Set(Processes.children(of: srs.pid))
+        let pub = try Self.publishSRT(port: port, stream: "u", seconds: 30)
+        defer { pub.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/u,", timeout: 10)
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
+        srs.signal(SIGUSR2)
+        try srs.waitForLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
+        try Deadline.require("old workers gone", timeout: 10) { old.allSatisfy { !Processes.isAlive($0) || Processes.stat(of: $0)?.state == "Z" } }
+        let listens = Self.workers(srs.log, "SRT listen at udp://").filter { !old.contains(pid_t($0.pid)!) }
+        XCTAssertEqual(Set(listens.map { $0.line.contains("(slot 0)") ? 0 : 1 }), [0, 1], srs.log)
+        let again = try Self.publishSRT(port: port, stream: "u2", seconds: 10)
+        defer { again.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/u2,", timeout: 10)
+        XCTAssertEqual(try Self.probeSRT(port: port, stream: "u2"), ["h264", "aac"])
     }
 
     func testReloadDisablingSRTClosesThePort() throws {

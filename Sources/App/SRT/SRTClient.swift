@@ -37,6 +37,8 @@ final class SRTClient: ServerConnection {
 
     // Publisher.
     private var converter = TSFLVConverter()
+    /// Both sequence headers before the first frame, as an RTMP publisher sends them.
+    private var startGate = TSFLVStartGate()
     private var lastMediaMs: Int64 = 0
     private var gotFirstMedia = false
 
@@ -139,7 +141,9 @@ final class SRTClient: ServerConnection {
             case .frame(let f):
                 lastMediaMs = loop.now
                 gotFirstMedia = true
-                source.onMessage(MediaMessage(type: f.type, timestamp: f.timestamp, payload: f.payload))
+                for g in startGate.pass(f, expectsVideo: converter.video != nil, expectsAudio: converter.audio != nil) {
+                    source.onMessage(MediaMessage(type: g.type, timestamp: g.timestamp, payload: g.payload))
+                }
             case .unsupported(let es):
                 if es.streamType == 0x24 {
                     fail("SRT: HEVC is not supported")
@@ -190,9 +194,10 @@ final class SRTClient: ServerConnection {
     private func leaveRole() {
         switch role {
         case .publisher(let s):
-            for out in converter.flush() {
-                if case .frame(let f) = out { s.onMessage(MediaMessage(type: f.type, timestamp: f.timestamp, payload: f.payload)) }
-            }
+            var last: [TSFLVConverter.Frame] = []
+            for out in converter.flush() { if case .frame(let f) = out { last.append(f) } }
+            if !startGate.isOpen { last = startGate.release() + last }
+            for f in last { s.onMessage(MediaMessage(type: f.type, timestamp: f.timestamp, payload: f.payload)) }
             s.unpublish(now: loop.now)
             Log.traceClient("unpublish stream", "unpublish stream \(s.key)", cid: cid)
             services.siblings.unpublished(s.key)
