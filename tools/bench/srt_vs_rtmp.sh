@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# CPU of a SwiftSRS worker taking N publishers of the same 3.3 Mbps 720p30 H.264/AAC stream over
+# RTMP (FLV) and over SRT (MPEG-TS, demuxed into the live source), with one RTMP player per
+# stream, interleaved rounds. Prints one JSON line per run: the worker's CPU % of a core
+# (libsrt's threads included), and the master's.
+# Usage: tools/bench/srt_vs_rtmp.sh [publishers...] (default: 1 4)
+# Env: SRS_BIN (default: release build), SECONDS_PER_RUN [20], ROUNDS [2].
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
+ROUNDS=${ROUNDS:-2}
+if [ -z "${SRS_BIN:-}" ]; then
+    swift build -c release --product srs >/dev/null
+    SRS_BIN=.build/release/srs
+fi
+SRS_BIN=$(realpath "$SRS_BIN")
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100 -t 20 \
+    -c:v libx264 -preset veryfast -b:v 3000k -maxrate 3000k -bufsize 3000k -g 60 -pix_fmt yuv420p \
+    -c:a aac -b:a 128k -f mpegts "$work/fixture.ts"
+ffmpeg -v error -y -i "$work/fixture.ts" -c copy -f flv "$work/fixture.flv"
+RTMP=${RTMP_PORT:-19435}
+SRT=${SRT_PORT:-19436}
+cat > "$work/srs.conf" <<CONF
+listen $RTMP;
+daemon off;
+srs_log_tank console;
+srs_log_level warn;
+pid $work/srs.pid;
+srt_server { enabled on; listen $SRT; }
+vhost __defaultVhost__ { srt { enabled on; } }
+CONF
+# utime + stime of a pid, in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+run() {
+    local proto=$1 n=$2 i master worker c0 c1 m0 m1 run_pids=()
+    (cd "$work" && exec "$SRS_BIN" -c srs.conf >"$work/srs.log" 2>&1) &
+    master=$!
+    pids+=("$master")
+    sleep 1
+    worker=$(pgrep -P "$master" | head -1)
+    for i in $(seq 1 "$n"); do
+        if [ "$proto" = srt ]; then
+            ffmpeg -nostdin -v error -re -stream_loop -1 -i "$work/fixture.ts" -c copy -f mpegts \
+                "srt://127.0.0.1:$SRT?streamid=#!::r=live/s$i,m=publish" >/dev/null 2>&1 &
+        else
+            ffmpeg -nostdin -v error -re -stream_loop -1 -i "$work/fixture.flv" -c copy -f flv \
+                "rtmp://127.0.0.1:$RTMP/live/s$i" >/dev/null 2>&1 &
+        fi
+        run_pids+=($!)
+        ffmpeg -nostdin -v error -i "rtmp://127.0.0.1:$RTMP/live/s$i" -c copy -f null - >/dev/null 2>&1 &
+        run_pids+=($!)
+    done
+    pids+=("${run_pids[@]}")
+    sleep 3
+    c0=$(ticks "$worker"); m0=$(ticks "$master")
+    sleep "$SECONDS_PER_RUN"
+    c1=$(ticks "$worker"); m1=$(ticks "$master")
+    for i in "${run_pids[@]}"; do kill "$i" 2>/dev/null || true; done
+    for i in "${run_pids[@]}"; do wait "$i" 2>/dev/null || true; done
+    kill "$master"; wait "$master" 2>/dev/null || true
+    pids=()
+    echo "{\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc)}"
+}
+for round in $(seq 1 "$ROUNDS"); do
+    for n in ${@:-1 4}; do
+        run rtmp "$n"
+        run srt "$n"
+    done
+done
