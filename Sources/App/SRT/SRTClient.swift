@@ -184,9 +184,10 @@ final class SRTClient: ServerConnection {
         Log.cid = cid
         decision?.cancel()
         decision = nil
+        let stats = statsText
         leaveRole()
         Log.traceClient("srt client closed", "srt client \(connection.peerHost):\(connection.peerPort) closed (\(reason)), "
-                        + "recv=\(connection.bytesReceived), send=\(connection.bytesSent)\(statsText)", cid: cid)
+                        + "recv=\(connection.bytesReceived), send=\(connection.bytesSent)\(stats)", cid: cid)
         services.hooks.rtmpClosed(client: hookClient, sendBytes: connection.bytesSent, recvBytes: connection.bytesReceived)
         services.connections.remove(self)
     }
@@ -224,6 +225,8 @@ final class SRTClient: ServerConnection {
 
     func tick(now: Int64) {
         guard !closedAlready else { return }
+        // libsrt has no statistics for a broken socket: the connection keeps the last read.
+        _ = connection.stats()
         if case .publisher = role, let vhost = config.current.vhost(request.vhost) {
             let limit = Int64(gotFirstMedia ? vhost.publish.normalTimeoutMs : vhost.publish.firstPacketTimeoutMs)
             if now - lastMediaMs > limit { fail("publisher sent no media for \(now - lastMediaMs)ms (timeout \(limit)ms)") }
