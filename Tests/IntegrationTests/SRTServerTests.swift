@@ -251,9 +251,14 @@ final class SRTServerTests: XCTestCase {
         defer { srs.stop() }
         try srs.waitForLog("SRT listen at udp://", timeout: 5)
         XCTAssertFalse(Self.udpPortFree(port))
+        let first = try Self.publishSRT(port: port, stream: "before", seconds: 20)
+        defer { first.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/before", timeout: 10)
         try srs.rewriteConfig(Self.config(srt: false).replacingOccurrences(of: "{SRT}", with: "\(port)"))
         srs.signal(SIGHUP)
         try srs.waitForLog("reload config success", timeout: 5)
+        // Its client goes with the listener (they share the UDP socket).
+        try srs.waitForLog("closed (closed by server)", timeout: 5)
         try Deadline.require("the SRT port released", timeout: 5, every: 0.05) { Self.udpPortFree(port) }
         // And on again, on another port.
         let port2 = FreePort.next()

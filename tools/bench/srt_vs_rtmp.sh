@@ -38,8 +38,8 @@ pid $work/srs.pid;
 srt_server { enabled on; listen $SRT; }
 vhost __defaultVhost__ { srt { enabled on; } }
 CONF
-# utime + stime of a pid, in clock ticks.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# utime + stime of a pid, in clock ticks (the comm field, "(srs: worker pro)", has spaces).
+ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 hz=$(getconf CLK_TCK)
 run() {
     local proto=$1 n=$2 i master worker c0 c1 m0 m1 run_pids=()

@@ -31,10 +31,11 @@ extension Server {
 }
 
 extension Server {
-    /// A hot upgrade retires this worker: its SRT slot socket now belongs to the new worker of
-    /// the same slot, and datagrams must not be shared between two processes reading it, so
-    /// the SRT listener and every SRT client close now (SRT clients reconnect, to the new one).
-    func retireSRT() {
+    /// Stops SRT here: the listener, and the clients, which share its UDP socket (libsrt closes
+    /// it with the last of them). A reload that turns SRT off or moves its port does this; so
+    /// does a hot upgrade retiring this worker: its slot socket now belongs to the new worker of
+    /// the slot, and two processes must not read one socket (SRT clients reconnect, to it).
+    func closeSRT() {
         srt.closeListeners()
         for c in connections.all where c is SRTClient { c.close() }
     }

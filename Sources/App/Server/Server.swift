@@ -145,7 +145,7 @@ public final class Server {
     /// Stops accepting on one listener.
     func close(_ spec: ListenerSpec) {
         listeners.removeValue(forKey: spec)?.close()
-        srt.close(spec)
+        if spec.srtSlot != nil { closeSRT() }
     }
 
     /// What this worker listens on now.
