@@ -59,7 +59,7 @@ extension Master {
         // A worker still starting gets it too: it comes after its first configuration. Each
         // gets the TCP listeners and its SRT slot.
         for w in machine.activeWorkers {
-            let specs = Self.listeners(Array(bound.keys), forSlot: srtSlotOf[w.pid])
+            let specs = Self.listeners(Array(bound.keys), forSlot: srtSlot(reloading: w, among: Array(bound.keys)))
             let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
             channels[w.pid]?.send(message, fds: specs.compactMap { bound[$0] })
         }

@@ -23,13 +23,22 @@ extension Master {
         return fd
     }
 
-    /// The slot a new worker of `generation` gets: the lowest one no running worker of that
-    /// generation holds (a respawn gets the dead worker's); nil when every slot is held.
-    func freeSRTSlot(generation: Int) -> Int? {
-        let slots = listeners.keys.compactMap(\.srtSlot).sorted()
+    /// The slot a new worker of `generation` gets among `specs` (default: the listeners bound):
+    /// the lowest one no running worker of that generation holds (a respawn gets the dead
+    /// worker's); nil when every slot is held or SRT is off.
+    func freeSRTSlot(generation: Int, among specs: [ListenerSpec]? = nil) -> Int? {
+        let slots = (specs ?? Array(listeners.keys)).compactMap(\.srtSlot).sorted()
         let held = Set(machine.workers.values.filter { $0.generation == generation && !$0.retiring }
             .compactMap { srtSlotOf[$0.pid] })
         return slots.first { !held.contains($0) }
+    }
+
+    /// A reload's slot of a running worker: the one it has, or (SRT just turned on) a free one.
+    func srtSlot(reloading w: MasterStateMachine.Worker, among specs: [ListenerSpec]) -> Int? {
+        if let slot = srtSlotOf[w.pid] { return slot }
+        let slot = freeSRTSlot(generation: w.generation, among: specs)
+        if let slot { srtSlotOf[w.pid] = slot }
+        return slot
     }
 
     /// What a worker is given of `specs`: every TCP listener and its own SRT slot.

@@ -246,29 +246,44 @@ final class SRTServerTests: XCTestCase {
         XCTAssertEqual(try Self.probeSRT(port: port, stream: "u2"), ["h264", "aac"])
     }
 
-    func testReloadDisablingSRTClosesThePort() throws {
-        let (srs, port) = try start(Self.config())
+    /// Reload turns SRT on (each running worker gets a slot), moves nothing else, and off again:
+    /// the SRT client closes with the listener and the port is free.
+    func testReloadTurnsSRTOnAndOff() throws {
+        let (srs, port) = try start(Self.config(srt: false, workers: 2))
         defer { srs.stop() }
-        try srs.waitForLog("SRT listen at udp://", timeout: 5)
-        XCTAssertFalse(Self.udpPortFree(port))
-        let first = try Self.publishSRT(port: port, stream: "before", seconds: 20)
-        defer { first.stop() }
-        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/before", timeout: 10)
-        try srs.rewriteConfig(Self.config(srt: false).replacingOccurrences(of: "{SRT}", with: "\(port)"))
+        XCTAssertTrue(Self.udpPortFree(port))
+        try srs.rewriteConfig(Self.config(workers: 2).replacingOccurrences(of: "{SRT}", with: "\(port)"))
         srs.signal(SIGHUP)
         try srs.waitForLog("reload config success", timeout: 5)
+        try srs.waitForLog("SRT listen at udp://0.0.0.0:\(port)", count: 2, timeout: 5)
+        XCTAssertEqual(Set(Self.workers(srs.log, "SRT listen at udp://").map { $0.line.contains("(slot 0)") ? 0 : 1 }), [0, 1])
+        let pub = try Self.publishSRT(port: port, stream: "on", seconds: 20)
+        defer { pub.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/on", timeout: 10)
+        XCTAssertEqual(FFmpeg.codecs(try FFmpeg.probe("rtmp://127.0.0.1:\(srs.rtmpPort)/live/on")), ["h264", "aac"])
+
+        try srs.rewriteConfig(Self.config(srt: false, workers: 2).replacingOccurrences(of: "{SRT}", with: "\(port)"))
+        srs.signal(SIGHUP)
+        try srs.waitForLog("reload config success", count: 2, timeout: 5)
         // Its client goes with the listener (they share the UDP socket).
         try srs.waitForLog("closed (closed by server)", timeout: 5)
         try Deadline.require("the SRT port released", timeout: 5, every: 0.05) { Self.udpPortFree(port) }
-        // And on again, on another port.
+    }
+
+    /// A port change: the new port serves, the old one is released.
+    func testReloadMovesTheSRTPort() throws {
+        let (srs, port) = try start(Self.config())
+        defer { srs.stop() }
+        try srs.waitForLog("SRT listen at udp://", timeout: 5)
         let port2 = FreePort.next()
         try srs.rewriteConfig(Self.config().replacingOccurrences(of: "{SRT}", with: "\(port2)"))
         srs.signal(SIGHUP)
-        try srs.waitForLog("reload config success", count: 2, timeout: 5)
+        try srs.waitForLog("reload config success", timeout: 5)
         try srs.waitForLog("SRT listen at udp://0.0.0.0:\(port2)", timeout: 5)
-        let pub = try Self.publishSRT(port: port2, stream: "again", seconds: 10)
+        try Deadline.require("the old SRT port released", timeout: 5, every: 0.05) { Self.udpPortFree(port) }
+        let pub = try Self.publishSRT(port: port2, stream: "moved", seconds: 10)
         defer { pub.stop() }
-        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/again", timeout: 10)
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/moved", timeout: 10)
     }
 
     func testSIGQUITWithAnSRTPublisherQuitsCleanly() throws {

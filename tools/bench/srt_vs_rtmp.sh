@@ -29,12 +29,14 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=f
 ffmpeg -v error -y -i "$work/fixture.ts" -c copy -f flv "$work/fixture.flv"
 RTMP=${RTMP_PORT:-19435}
 SRT=${SRT_PORT:-19436}
+API=${API_PORT:-19437}
 cat > "$work/srs.conf" <<CONF
 listen $RTMP;
 daemon off;
 srs_log_tank console;
 srs_log_level warn;
 pid $work/srs.pid;
+http_api { enabled on; listen $API; }
 srt_server { enabled on; listen $SRT; }
 vhost __defaultVhost__ { srt { enabled on; } }
 CONF
@@ -65,11 +67,17 @@ run() {
     c0=$(ticks "$worker"); m0=$(ticks "$master")
     sleep "$SECONDS_PER_RUN"
     c1=$(ticks "$worker"); m1=$(ticks "$master")
+    # What the streams took in and sent (kbps over 30 s, as the API has it): the check that
+    # every publisher and player ran.
+    kbps=$(curl -s "http://127.0.0.1:$API/api/v1/streams/" | python3 -c '
+import json, sys
+s = json.load(sys.stdin).get("streams", [])
+print(len(s), sum(x["kbps"]["recv_30s"] for x in s), sum(x["kbps"]["send_30s"] for x in s))')
     for i in "${run_pids[@]}"; do kill "$i" 2>/dev/null || true; done
     for i in "${run_pids[@]}"; do wait "$i" 2>/dev/null || true; done
     kill "$master"; wait "$master" 2>/dev/null || true
     pids=()
-    echo "{\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc)}"
+    echo "{\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc),\"streams_recv_send_kbps\":\"$kbps\"}"
 }
 for round in $(seq 1 "$ROUNDS"); do
     for n in ${@:-1 4}; do
