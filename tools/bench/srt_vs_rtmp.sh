@@ -3,8 +3,10 @@
 # RTMP (FLV) and over SRT (MPEG-TS, demuxed into the live source), with one RTMP player per
 # stream, interleaved rounds. Prints one JSON line per run: the worker's CPU % of a core
 # (libsrt's threads included), and the master's.
+# With SRS7_BIN (SRS 7 built with `./configure --srt=on`), SRS 7 runs the same rounds (one
+# process: its CPU is the "worker" column).
 # Usage: tools/bench/srt_vs_rtmp.sh [publishers...] (default: 1 4)
-# Env: SRS_BIN (default: release build), SECONDS_PER_RUN [20], ROUNDS [2].
+# Env: SRS_BIN (default: release build), SRS7_BIN, SECONDS_PER_RUN [20], ROUNDS [2].
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
@@ -38,18 +40,25 @@ srs_log_level warn;
 pid $work/srs.pid;
 http_api { enabled on; listen $API; }
 srt_server { enabled on; listen $SRT; }
-vhost __defaultVhost__ { srt { enabled on; } }
+vhost __defaultVhost__ { srt { enabled on; srt_to_rtmp on; } }
 CONF
+servers=(swift)
+if [ -n "${SRS7_BIN:-}" ]; then
+    SRS7_BIN=$(realpath "$SRS7_BIN")
+    servers+=(srs7)
+fi
 # utime + stime of a pid, in clock ticks (the comm field, "(srs: worker pro)", has spaces).
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 hz=$(getconf CLK_TCK)
 run() {
-    local proto=$1 n=$2 i master worker c0 c1 m0 m1 run_pids=()
-    (cd "$work" && exec "$SRS_BIN" -c srs.conf >"$work/srs.log" 2>&1) &
+    local server=$1 proto=$2 n=$3 i master worker c0 c1 m0 m1 run_pids=() bin=$SRS_BIN
+    [ "$server" = srs7 ] && bin=$SRS7_BIN
+    (cd "$work" && exec "$bin" -c srs.conf >"$work/srs.log" 2>&1) &
     master=$!
     pids+=("$master")
     sleep 1
-    worker=$(pgrep -P "$master" | head -1)
+    worker=$master
+    [ "$server" = swift ] && worker=$(pgrep -P "$master" | head -1)
     for i in $(seq 1 "$n"); do
         if [ "$proto" = srt ]; then
             ffmpeg -nostdin -v error -re -stream_loop -1 -i "$work/fixture.ts" -c copy -f mpegts \
@@ -77,11 +86,13 @@ print(len(s), sum(x["kbps"]["recv_30s"] for x in s), sum(x["kbps"]["send_30s"] f
     for i in "${run_pids[@]}"; do wait "$i" 2>/dev/null || true; done
     kill "$master"; wait "$master" 2>/dev/null || true
     pids=()
-    echo "{\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc),\"streams_recv_send_kbps\":\"$kbps\"}"
+    echo "{\"server\":\"$server\",\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc),\"streams_recv_send_kbps\":\"$kbps\"}"
 }
 for round in $(seq 1 "$ROUNDS"); do
     for n in ${@:-1 4}; do
-        run rtmp "$n"
-        run srt "$n"
+        for server in "${servers[@]}"; do
+            run "$server" rtmp "$n"
+            run "$server" srt "$n"
+        done
     done
 done
