@@ -30,14 +30,18 @@ final class SRTServerTests: XCTestCase {
         """
     }
 
-    override func setUpWithError() throws {
+    override func setUpWithError() throws { try Self.requireFFmpegWithSRT() }
+
+    static func requireFFmpegWithSRT() throws {
         try XCTSkipUnless(Tool.available("ffmpeg") && Tool.available("ffprobe"), "ffmpeg not installed")
         let (_, protocols) = try Tool.run("ffmpeg", ["-hide_banner", "-protocols"], timeout: 10)
         try XCTSkipUnless(protocols.contains("srt"), "ffmpeg without libsrt")
     }
 
+    func start(_ config: String) throws -> (SRSProcess, Int) { try Self.start(config) }
+
     /// Starts srs with an SRT port of its own (`{SRT}` in the config).
-    func start(_ config: String) throws -> (SRSProcess, Int) {
+    static func start(_ config: String) throws -> (SRSProcess, Int) {
         let port = FreePort.next()
         let srs = try SRSProcess(config: config.replacingOccurrences(of: "{SRT}", with: "\(port)"))
         try srs.waitListening()
@@ -298,5 +302,61 @@ final class SRTServerTests: XCTestCase {
         XCTAssertTrue(srs.log.contains("srs gracefully quit"), srs.log)
         XCTAssertTrue(srs.log.contains("srt client"), srs.log)
         XCTAssertTrue(Self.udpPortFree(port))
+    }
+}
+
+/// http_hooks and security for SRT clients, as for RTMP ones.
+final class SRTAccessTests: XCTestCase {
+    override func setUpWithError() throws {
+        try SRTServerTests.requireFFmpegWithSRT()
+        try XCTSkipUnless(Tool.available("python3"), "python3 not installed")
+    }
+
+    func testHooksSeeAnSRTPublisherAndPlayerAndCanRefuse() throws {
+        let hooks = try HookServer()
+        defer { hooks.stop() }
+        let hookConfig = """
+            http_hooks {
+                enabled on;
+                on_connect \(hooks.url("/api/v1/clients")); on_close \(hooks.url("/api/v1/clients"));
+                on_publish \(hooks.url("/api/v1/streams")); on_unpublish \(hooks.url("/api/v1/streams"));
+                on_play \(hooks.url("/api/v1/sessions")); on_stop \(hooks.url("/api/v1/sessions"));
+            }
+            """
+        let config = SRTServerTests.config().replacingOccurrences(of: "srt { enabled on; srt_to_rtmp on; }",
+                                                                  with: "srt { enabled on; srt_to_rtmp on; }\n" + hookConfig)
+        let (srs, port) = try SRTServerTests.start(config)
+        defer { srs.stop() }
+        let pub = try SRTServerTests.publishSRT(port: port, stream: "h", seconds: 4)
+        defer { pub.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/h", timeout: 10)
+        XCTAssertEqual(try SRTServerTests.probeSRT(port: port, stream: "h"), ["h264", "aac"])
+        XCTAssertNotNil(pub.wait(timeout: 15))
+        XCTAssertTrue(hooks.wait(timeout: 15) { $0.filter { $0.action == "on_close" }.count == 2 }, "\(hooks.requests.map(\.action))")
+        let all = hooks.requests
+        let publisher = try XCTUnwrap(all.first { $0.action == "on_publish" }).clientID
+        XCTAssertEqual(all.filter { $0.clientID == publisher }.map(\.action), ["on_connect", "on_publish", "on_unpublish", "on_close"])
+        let player = try XCTUnwrap(all.first { $0.action == "on_play" }).clientID
+        XCTAssertEqual(all.filter { $0.clientID == player }.map(\.action), ["on_connect", "on_play", "on_stop", "on_close"])
+        XCTAssertEqual(all.first { $0.action == "on_publish" }?.stream, "h")
+
+        // Refused by on_publish: the SRT client is closed.
+        try hooks.set(["on_publish": "deny"])
+        let denied = try SRTServerTests.publishSRT(port: port, stream: "denied", seconds: 10)
+        defer { denied.stop() }
+        try srs.waitForLog("srt: reject publish __defaultVhost__/live/denied", timeout: 10)
+        XCTAssertFalse(srs.log.contains("SRT start publish stream __defaultVhost__/live/denied"))
+    }
+
+    func testSecurityRulesApplyToSRT() throws {
+        let config = SRTServerTests.config().replacingOccurrences(
+            of: "srt { enabled on; srt_to_rtmp on; }",
+            with: "srt { enabled on; srt_to_rtmp on; }\n security { enabled on; deny publish 127.0.0.1; allow play all; }")
+        let (srs, port) = try SRTServerTests.start(config)
+        defer { srs.stop() }
+        let pub = try SRTServerTests.publishSRT(port: port, stream: "sec", seconds: 10)
+        defer { pub.stop() }
+        try srs.waitForLog("srt: reject publish __defaultVhost__/live/sec: security", timeout: 10)
+        XCTAssertFalse(srs.log.contains("SRT start publish stream"))
     }
 }
