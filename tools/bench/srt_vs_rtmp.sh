@@ -76,17 +76,20 @@ run() {
     c0=$(ticks "$worker"); m0=$(ticks "$master")
     sleep "$SECONDS_PER_RUN"
     c1=$(ticks "$worker"); m1=$(ticks "$master")
-    # What the streams took in and sent (kbps over 30 s, as the API has it): the check that
-    # every publisher and player ran.
+    # The streams, what they took in and sent (kbps over 30 s; SRS 7 reports 0 this early) and
+    # their frames, as the API has them: the check that every publisher and player ran.
     kbps=$(curl -s "http://127.0.0.1:$API/api/v1/streams/" | python3 -c '
 import json, sys
 s = json.load(sys.stdin).get("streams", [])
-print(len(s), sum(x["kbps"]["recv_30s"] for x in s), sum(x["kbps"]["send_30s"] for x in s))')
+print(len(s), sum(x["kbps"]["recv_30s"] for x in s), sum(x["kbps"]["send_30s"] for x in s), sum(x.get("frames", 0) for x in s))')
+    # A player blocked in a read ignores TERM until data comes: KILL what is left after 1 s.
     for i in "${run_pids[@]}"; do kill "$i" 2>/dev/null || true; done
+    sleep 1
+    for i in "${run_pids[@]}"; do kill -KILL "$i" 2>/dev/null || true; done
     for i in "${run_pids[@]}"; do wait "$i" 2>/dev/null || true; done
     kill "$master"; wait "$master" 2>/dev/null || true
     pids=()
-    echo "{\"server\":\"$server\",\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc),\"streams_recv_send_kbps\":\"$kbps\"}"
+    echo "{\"server\":\"$server\",\"proto\":\"$proto\",\"publishers\":$n,\"worker_cpu_percent\":$(echo "scale=1; 100 * ($c1 - $c0) / $hz / $SECONDS_PER_RUN" | bc),\"master_cpu_percent\":$(echo "scale=1; 100 * ($m1 - $m0) / $hz / $SECONDS_PER_RUN" | bc),\"streams_recvkbps_sendkbps_frames\":\"$kbps\"}"
 }
 for round in $(seq 1 "$ROUNDS"); do
     for n in ${@:-1 4}; do

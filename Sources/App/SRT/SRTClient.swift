@@ -32,6 +32,8 @@ final class SRTClient: ServerConnection {
     private let createdMs: Int64
     private(set) var role = Role.none
     private var closedAlready = false
+    /// Admitted to publish or play (hooks then get `on_close` at the end).
+    private var served = false
     /// The hooks deciding now (what the publisher sends meanwhile is dropped).
     private var decision: HookService.Decision?
 
@@ -99,6 +101,7 @@ final class SRTClient: ServerConnection {
     }
 
     private func serve() {
+        served = true
         let source = services.sources.fetchOrCreate(request.streamKey, now: loop.now)
         if mode == .publish {
             guard source.publish(cid: cid, now: loop.now) else {
@@ -188,7 +191,7 @@ final class SRTClient: ServerConnection {
         leaveRole()
         Log.traceClient("srt client closed", "srt client \(connection.peerHost):\(connection.peerPort) closed (\(reason)), "
                         + "recv=\(connection.bytesReceived), send=\(connection.bytesSent)\(stats)", cid: cid)
-        services.hooks.rtmpClosed(client: hookClient, sendBytes: connection.bytesSent, recvBytes: connection.bytesReceived)
+        if served { services.hooks.rtmpClosed(client: hookClient, sendBytes: connection.bytesSent, recvBytes: connection.bytesReceived) }
         services.connections.remove(self)
     }
 
