@@ -44,7 +44,7 @@ final class SRTServerConfigTests: XCTestCase {
     }
 
     func testInvalidValuesAreRefused() {
-        for bad in ["passphrase short;", "passphrase 0123456789; pbkeylen 20;", "default_app a/b;", "listen 70000;", "payloadsize 100;"] {
+        for bad in ["passphrase short;", "passphrase 0123456789; pbkeylen 20;", "default_app a/b;", "listen 70000;", "payloadsize 100;", "mss 1000; payloadsize 1316;"] {
             XCTAssertThrowsError(try load("srt_server { enabled on; \(bad) }"), bad)
         }
     }

@@ -124,7 +124,11 @@ public final class Server {
     /// Accepts on one listening fd (the server owns it from here).
     func open(_ listener: Listener) throws {
         let spec = listener.spec
-        if spec.srtSlot != nil { return try srt.open(spec, fd: listener.fd) }
+        if spec.srtSlot != nil {
+            // libsrt refusing an option must not take RTMP and HTTP down with it.
+            do { try srt.open(spec, fd: listener.fd) } catch { Log.error("SRT listen at udp://\(spec.address) failed: \(error)") }
+            return
+        }
         let fd = listener.fd.rawValue
         let l = try TCPListener(fd: listener.fd, host: spec.address.host, port: spec.address.port, loop: loop)
         l.onExhausted = { [unowned self] in self.descriptorsExhausted() }

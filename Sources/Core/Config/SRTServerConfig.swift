@@ -64,6 +64,10 @@ extension SRTServerConfig {
         if !passphrase.isEmpty && !(10...79).contains(passphrase.utf8.count) {
             throw ConfigError(r.raw("passphrase")?.location ?? location, "srt_server passphrase must have 10 to 79 characters")
         }
+        // libsrt's limit: a payload fits one packet of `mss` with its IP, UDP and SRT headers.
+        guard payloadSize <= mss - 44 else {
+            throw ConfigError(r.raw("payloadsize")?.location ?? location, "srt_server payloadsize \(payloadSize) exceeds mss \(mss) - 44")
+        }
         guard [0, 16, 24, 32].contains(keyLength) else {
             throw ConfigError(r.raw("pbkeylen")?.location ?? location, "srt_server pbkeylen must be 0, 16, 24 or 32")
         }
