@@ -360,3 +360,21 @@ final class SRTAccessTests: XCTestCase {
         XCTAssertFalse(srs.log.contains("SRT start publish stream"))
     }
 }
+
+extension SRTAccessTests {
+    /// `passphrase`/`pbkeylen` reach libsrt: an encrypted publish with the key is served, one
+    /// without it is not.
+    func testPassphraseIsRequired() throws {
+        let config = SRTServerTests.config().replacingOccurrences(of: "srt_server { enabled on; listen {SRT}; }",
+                                                                  with: "srt_server { enabled on; listen {SRT}; passphrase swiftsrs-secret; pbkeylen 16; }")
+        let (srs, port) = try SRTServerTests.start(config)
+        defer { srs.stop() }
+        let (status, _) = try Tool.run("ffprobe", ["-v", "error", SRTServerTests.srtURL(port, "#!::r=live/k,m=request")], timeout: 15)
+        XCTAssertNotEqual(status, 0, "no passphrase: refused")
+        let pub = try Tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+                                      "-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-f", "mpegts",
+                                      SRTServerTests.srtURL(port, "#!::r=live/k,m=publish") + "&passphrase=swiftsrs-secret&pbkeylen=16"])
+        defer { pub.stop() }
+        try srs.waitForLog("SRT start publish stream __defaultVhost__/live/k", timeout: 10)
+    }
+}
