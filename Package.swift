@@ -28,7 +28,7 @@ let package = Package(
         // typed settings, reload changes), the control protocol between them, listeners, version.
         .target(name: "Core", dependencies: ["Kernel", "Protocol", "System"]),
         // The worker: connections, live sources, HTTP-FLV, HLS, API, edge and origin cluster.
-        .target(name: "App", dependencies: ["Core", "Kernel", "Protocol", "System"]),
+        .target(name: "App", dependencies: ["Core", "Kernel", "Protocol", "SRT", "System"]),
         // The master process: spawns and supervises workers. Never imports App.
         .target(name: "Master", dependencies: ["Core", "Protocol", "System"]),
         // Picks the role: the master, or a worker the master started.

@@ -34,7 +34,8 @@ extension Master {
              guard let channel = channels[w.pid] else { return nil }
              return ["pid": .int(Int64(w.pid)), "fd": .int(Int64(channel.inheritedFD)), "generation": .int(Int64(w.generation)),
                      "relay": w.relay.map { .string($0) } ?? .null, "retiring": .bool(w.retiring),
-                     "quota_row": w.quotaRow.map { .int(Int64($0)) } ?? .null]
+                     "quota_row": w.quotaRow.map { .int(Int64($0)) } ?? .null,
+                     "srt_slot": srtSlotOf[w.pid].map { .int(Int64($0)) } ?? .null]
          }),
          "streams": .array(machine.streams.values.map(\.json)), "ingests": ingest.state,
          "counters": ["reloads": .int(Int64(counters.reloads)), "reload_failures": .int(Int64(counters.reloadFailures)),

@@ -40,7 +40,7 @@ extension Master {
         }
         // New listeners close with `bound` if the reload goes no further.
         var bound: [ListenerSpec: FileDescriptor] = [:]
-        for spec in ListenerSpec.all(for: new) {
+        for spec in ListenerSpec.all(for: new) + srtSlotSpecs(for: new) {
             if let fd = listeners[spec] {
                 bound[spec] = fd
                 continue
@@ -60,11 +60,13 @@ extension Master {
         }
         config = new
         configText = ConfigDirective.render(loaded.directives)
-        let specs = Array(bound.keys)
-        let fds = specs.compactMap { bound[$0] }
-        let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
-        // A worker still starting gets it too: it comes after its first configuration.
-        for w in machine.activeWorkers { channels[w.pid]?.send(message, fds: fds) }
+        // A worker still starting gets it too: it comes after its first configuration. Each
+        // gets the TCP listeners and its SRT slot.
+        for w in machine.activeWorkers {
+            let specs = Self.listeners(Array(bound.keys), forSlot: srtSlot(reloading: w, among: Array(bound.keys)))
+            let message = ControlMessage.configure(config: configText, listeners: specs, reload: true, identity: identity).encode()
+            channels[w.pid]?.send(message, fds: specs.compactMap { bound[$0] })
+        }
         // The listeners that went close here (or once the messages above are written).
         listeners = bound
         for line in changes.logLines { Log.trace(line) }

@@ -25,6 +25,8 @@ public final class Master {
     /// Listening sockets the master owns, by what they serve. A listener dropped from here
     /// closes once no queued message to a worker still carries it.
     var listeners: [ListenerSpec: FileDescriptor] = [:]
+    /// The SRT slot of each worker that has one (see `Master+SRT.swift`).
+    var srtSlotOf: [pid_t: Int] = [:]
     /// Every worker's client connections, in shared memory, so `max_connections` holds for the
     /// whole server (see `ConnectionQuota`); nil if it could not be created.
     var connectionTable: SharedCounters?
@@ -66,7 +68,7 @@ public final class Master {
     public func run() throws {
         ProcessTitle.set("srs: master process \(arguments.joined(separator: " "))")
         if !resumed {
-            for spec in ListenerSpec.all(for: config) { listeners[spec] = try bind(spec) }
+            for spec in ListenerSpec.all(for: config) + srtSlotSpecs(for: config) { listeners[spec] = try bind(spec) }
         }
         if connectionTable == nil {
             do {
@@ -102,6 +104,7 @@ public final class Master {
     }
 
     func bind(_ spec: ListenerSpec) throws -> FileDescriptor {
+        if spec.srtSlot != nil { return try bindSRTSlot(spec) }
         let fd = try TCPListener.bind(host: spec.address.host, port: spec.address.port, reusePort: true)
         Log.trace("master listen at tcp://\(spec.address) (\(spec.kind)), fd=\(fd)")
         return fd
@@ -130,6 +133,7 @@ public final class Master {
                 for pid in pids { channels[pid]?.send(bytes) }
             case .forget(let pid, let row):
                 channels.removeValue(forKey: pid)?.close()
+                srtSlotOf.removeValue(forKey: pid)
                 // Its clients are gone with it: the server has room for them again.
                 if let row, let table = connectionTable { ConnectionTable.releaseRow(row, in: table) }
             case .closeListeners:
@@ -191,7 +195,9 @@ public final class Master {
         theirs.close()
         let channel = try adopt(pid: pid, channel: mine)
         var w = MasterStateMachine.Worker(pid: pid, generation: generation, startedMs: loop.now)
-        let specs = Array(listeners.keys)
+        let slot = freeSRTSlot(generation: generation)
+        if let slot { srtSlotOf[pid] = slot }
+        let specs = Self.listeners(Array(listeners.keys), forSlot: slot)
         var fds = specs.compactMap { listeners[$0] }
         if let table = connectionTable, let tableFD = table.fd {
             w.quotaRow = ConnectionTable.claimRow(in: table, pid: pid, taken: Set(machine.workers.values.compactMap(\.quotaRow)))

@@ -16,6 +16,8 @@ struct ReexecState {
         var relay: String?
         var retiring: Bool
         var quotaRow: Int?
+        /// Its SRT slot (see `Master+SRT.swift`).
+        var srtSlot: Int? = nil
     }
 
     var generation: Int
@@ -50,7 +52,8 @@ struct ReexecState {
             guard let pid = w["pid"]?.intValue, let fd = w["fd"]?.intValue, let g = w["generation"]?.intValue else { return nil }
             return WorkerEntry(pid: pid_t(truncatingIfNeeded: pid), fd: Int32(truncatingIfNeeded: fd), generation: Int(g),
                                relay: w["relay"]?.stringValue, retiring: w["retiring"]?.boolValue ?? false,
-                               quotaRow: w["quota_row"]?.intValue.map { Int(truncatingIfNeeded: $0) })
+                               quotaRow: w["quota_row"]?.intValue.map { Int(truncatingIfNeeded: $0) },
+                               srtSlot: w["srt_slot"]?.intValue.map { Int(truncatingIfNeeded: $0) })
         }
         self.connectionTable = j["connection_table"]?.intValue.map { Int32(truncatingIfNeeded: $0) }
         self.streams = (j["streams"]?.arrayValue ?? []).compactMap(PublishedStream.init(json:))
@@ -95,6 +98,7 @@ extension Master {
             w.retiring = e.retiring
             // Rows only mean something in the table they were taken from.
             if connectionTable != nil, s.connectionTable != nil { w.quotaRow = e.quotaRow }
+            if let slot = e.srtSlot { srtSlotOf[e.pid] = slot }
             machine.workerSpawned(w, for: nil)
         }
         for st in s.streams { machine.streams[st.key] = st }

@@ -14,6 +14,26 @@ public enum UDPSocket {
         return fd
     }
 
+    /// `fd` itself when its number is below FD_SETSIZE (1024), else a CLOEXEC duplicate that is
+    /// (`fd` is closed): libsrt 1.5's receive thread select()s on its socket. Throws (closing
+    /// `fd`) when no number that low is free.
+    public static func belowSelectLimit(_ fd: Int32) throws -> Int32 {
+        if fd < 1024 { return fd }
+        let low = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+        let saved = errno
+        Glibc.close(fd)
+        guard low >= 0 else {
+            errno = saved
+            throw SystemError("fcntl", context: "F_DUPFD_CLOEXEC of udp fd \(fd)")
+        }
+        guard low < 1024 else {
+            Glibc.close(low)
+            errno = EMFILE
+            throw SystemError("fcntl", context: "no fd below 1024 for udp fd \(fd)")
+        }
+        return low
+    }
+
     /// Closes a socket nobody took over.
     public static func close(_ fd: Int32) { Glibc.close(fd) }
 }

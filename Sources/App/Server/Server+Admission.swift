@@ -14,6 +14,13 @@ extension Server {
     /// worker is asked to evict one of its own; only when nobody has one is the client refused
     /// (its fd closed).
     func admit(fd: FileDescriptor, ip: String, port: Int) -> Bool {
+        if admit(ip: ip, port: port) { return true }
+        fd.close()
+        return false
+    }
+
+    /// `admit(fd:ip:port:)` for a client without a descriptor of its own (SRT).
+    func admit(ip: String, port: Int) -> Bool {
         acceptedTotal += 1
         let limit = config.maxConnections
         if let quota {
@@ -35,7 +42,6 @@ extension Server {
         refusedTotal += 1
         let total = quota.map { "\($0.total) in the server" } ?? "\(connectionLimit) on this worker"
         Log.warnRepeated("drop client", "drop client \(ip):\(port): max_connections \(limit) reached (\(total)), none waiting to make room from")
-        fd.close()
         return false
     }
 

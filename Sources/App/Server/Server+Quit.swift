@@ -17,6 +17,8 @@ extension Server {
         // Retired: the new workers take over the edge pulls they relayed from here. (In a
         // graceful quit every worker drains, so the relays stay until their players leave.)
         if retire { cluster.releaseClaims() }
+        // Its SRT slot goes to the new worker of its slot: two processes cannot read one socket.
+        if retire { closeSRT() }
         let startMs = loop.now
         let startWait = retire ? 0 : config.graceStartWaitMs
         Log.trace(retire ? "retire for upgrade, fast=0, grace=1" : "cleanup for quit signal fast=0, grace=1")

@@ -35,6 +35,9 @@ public final class Server {
     /// What each RTMP and HTTP connection is given.
     let rtmpServices: RTMPServices
     let httpServices: HTTPConnection.Services
+    /// SRT listeners (this worker's slot) and what SRT clients are given.
+    let srt: SRTService
+    let srtServices: SRTServices
     /// This worker's row in the master's table of connection counts (nil: no master, or one
     /// that has none; then each worker takes its even share of max_connections).
     public var quota: ConnectionQuota? {
@@ -88,6 +91,10 @@ public final class Server {
                                     siblings: siblings, hls: hls, hub: hub, hooks: hooks, cluster: cluster, serverPID: identity.pid)
         httpServices = HTTPConnection.Services(loop: loop, config: settings, connections: connections, router: http, hooks: hooks)
         api.hlsWriteErrors = { [unowned hls] in hls.writeErrorsTotal }
+        srt = SRTService(loop: loop, config: settings)
+        srtServices = SRTServices(loop: loop, config: settings, sources: sources, connections: connections, siblings: siblings,
+                                  hls: hls, hub: hub, hooks: hooks, cluster: cluster)
+        srt.onAccept = { [unowned self] c, spec in self.acceptSRT(c, port: spec.address.port) }
         hls.onSegmentWritten = { [unowned hooks] segment, cid in hooks.hlsSegmentWritten(segment, publisher: cid) }
         sources.playConfig = { [settings] vhost in settings.current.vhost(vhost)?.play }
         // After an edge stream's relay failed, its players look for it again.
@@ -118,6 +125,11 @@ public final class Server {
     /// Accepts on one listening fd (the server owns it from here).
     func open(_ listener: Listener) throws {
         let spec = listener.spec
+        if spec.srtSlot != nil {
+            // libsrt refusing an option must not take RTMP and HTTP down with it.
+            do { try srt.open(spec, fd: listener.fd) } catch { Log.error("SRT listen at udp://\(spec.address) failed: \(error)") }
+            return
+        }
         let fd = listener.fd.rawValue
         let l = try TCPListener(fd: listener.fd, host: spec.address.host, port: spec.address.port, loop: loop)
         l.onExhausted = { [unowned self] in self.descriptorsExhausted() }
@@ -125,6 +137,8 @@ public final class Server {
         case .rtmp:
             l.onAccept = { [unowned self] fd, ip, port in self.acceptRTMP(fd: fd, ip: ip, port: port) }
             Log.trace("RTMP listen at tcp://\(spec.address), fd=\(fd)")
+        case .srt:
+            return
         case .http(let api, let files):
             l.onAccept = { [unowned self] fd, ip, port in self.acceptHTTP(fd: fd, ip: ip, port: port, api: api, files: files) }
             Log.trace("HTTP \(api ? "API" : "")\(api && files ? "+" : "")\(files ? "Server" : "") listen at tcp://\(spec.address), fd=\(fd)")
@@ -136,10 +150,11 @@ public final class Server {
     /// Stops accepting on one listener.
     func close(_ spec: ListenerSpec) {
         listeners.removeValue(forKey: spec)?.close()
+        if spec.srtSlot != nil { closeSRT() }
     }
 
     /// What this worker listens on now.
-    var listening: Set<ListenerSpec> { Set(listeners.keys) }
+    var listening: Set<ListenerSpec> { Set(listeners.keys).union(srt.listening) }
 
     /// A new RTMP client; `relay` ones come from sibling workers' relay pulls (not counted,
     /// not limited by max_connections, never relayed further).
@@ -189,6 +204,7 @@ public final class Server {
     public func closeListeners() {
         for l in listeners.values { l.close() }
         listeners.removeAll()
+        srt.closeListeners()
     }
 
     /// Closes every connection now (fast quit).

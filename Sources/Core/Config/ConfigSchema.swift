@@ -29,12 +29,18 @@ enum ConfigSchema {
         "http_server": .block(["enabled": .value, "listen": .value, "dir": .value, "crossdomain": .value, "https": .unsupported]),
         "exporter": .block(["enabled": .value, "listen": .value, "label": .value, "tag": .value]),
         "vhost": .block(vhost),
+        "srt_server": .block([
+            "enabled": .value, "listen": .value, "maxbw": .value, "mss": .value, "tsbpdmode": .value, "latency": .value,
+            "recvlatency": .value, "peerlatency": .value, "tlpktdrop": .value, "tlpkdrop": .value, "connect_timeout": .value,
+            "peer_idle_timeout": .value, "sendbuf": .value, "recvbuf": .value, "payloadsize": .value, "passphrase": .value,
+            "pbkeylen": .value, "default_app": .value, "sei_filter": .unsupported, "mix_correct": .unsupported,
+        ]),
         // SRS features outside this server's scope.
         "srs_log_level_v2": .unsupported, "asprocess": .unsupported, "empty_ip_ok": .unsupported,
         "utc_time": .unsupported,
         "pithy_print_ms": .unsupported, "query_latest_version": .unsupported, "first_wait_for_qlv": .unsupported,
         "tcmalloc_release_rate": .unsupported, "is_full": .unsupported, "rtc_server": .unsupported,
-        "srt_server": .unsupported, "stream_caster": .unsupported, "heartbeat": .unsupported, "stats": .unsupported,
+        "stream_caster": .unsupported, "heartbeat": .unsupported, "stats": .unsupported,
         "circuit_breaker": .unsupported, "threads": .unsupported,
         "tencentcloud_apm": .unsupported, "tencentcloud_cls": .unsupported,
     ]
@@ -75,7 +81,7 @@ enum ConfigSchema {
             "on_play": .value, "on_stop": .value, "on_dvr": .value, "on_hls": .value, "on_hls_notify": .value, "timeout": .value,
         ]),
         "security": .block(["enabled": .value, "allow": .value, "deny": .value]),
-        "http_static": .unsupported, "rtc": .unsupported, "srt": .unsupported, "dash": .unsupported,
+        "http_static": .unsupported, "rtc": .unsupported, "srt": .block(["enabled": .value, "srt_to_rtmp": .value]), "dash": .unsupported,
         "hds": .unsupported,
         "forward": .block(["enabled": .value, "destination": .value, "backend": .value]),
         "exec": .block(["enabled": .value, "publish": .value]),

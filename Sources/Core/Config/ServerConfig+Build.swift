@@ -75,6 +75,7 @@ extension ServerConfig {
         exporter.listen = try Self.listenAddress(exporterBlock, exporter.listen)
         exporter.label = try exporterBlock.string("label", "")
         exporter.tag = try exporterBlock.string("tag", "")
+        srtServer = try SRTServerConfig(r.child("srt_server"))
 
         var seen: [String: ConfigDirective] = [:]
         for d in root.all("vhost") {
@@ -160,5 +161,6 @@ extension VhostConfig {
 
         hooks = try HooksConfig(r.child("http_hooks"), hls: h)
         security = try SecurityConfig(r.child("security"))
+        srt = try VhostSRTConfig(r.child("srt"))
     }
 }

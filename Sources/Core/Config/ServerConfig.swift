@@ -48,6 +48,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var httpAPI = HTTPAPIConfig()
     public var httpServer = HTTPServerConfig()
     public var exporter = ExporterConfig()
+    public var srtServer = SRTServerConfig()
     /// Where child processes (ffmpeg of ingests and transcodes, exec) write their output
     /// (`ff_log_dir`, default `./objs`; `/dev/null` for nowhere), and ffmpeg's `-loglevel` for
     /// ingests (`ff_log_level`, default `info`).

@@ -16,6 +16,7 @@ public struct VhostConfig: Equatable, Sendable {
     public var exec = ExecConfig()
     public var hooks = HooksConfig()
     public var security = SecurityConfig()
+    public var srt = VhostSRTConfig()
 
     public init(name: String) { self.name = name }
 }

@@ -3,8 +3,9 @@ import Protocol
 /// A listening socket the master owns and hands to workers: what it serves and where.
 public struct ListenerSpec: Equatable, Hashable, Sendable {
     /// What a listener serves: RTMP, or HTTP with the API, the files (HTTP-FLV, HLS, static), or
-    /// both on one port (as SRS when their ports are equal).
-    public enum Kind: Equatable, Hashable, Sendable { case rtmp, http(api: Bool, files: Bool) }
+    /// both on one port (as SRS when their ports are equal), or SRT: a UDP socket of one worker
+    /// slot (`docs/srt.md`: one SO_REUSEPORT socket per slot, each worker reads only its own).
+    public enum Kind: Equatable, Hashable, Sendable { case rtmp, http(api: Bool, files: Bool), srt(slot: Int) }
 
     public var address: ListenAddress
     public var kind: Kind
@@ -33,12 +34,28 @@ public struct ListenerSpec: Equatable, Hashable, Sendable {
         return out
     }
 
+    /// The SRT slot sockets of a config: `count` UDP sockets on `srt_server.listen` (none when
+    /// SRT is off). `count` is the number of workers when the slots were made; it stays until
+    /// the port changes or SRT is turned off (a new count would move the connections).
+    public static func srtSlots(for config: ServerConfig, count: Int) -> [ListenerSpec] {
+        guard config.srtServer.enabled else { return [] }
+        return (0..<max(1, count)).map { ListenerSpec(address: config.srtServer.listen, kind: .srt(slot: $0)) }
+    }
+
+    /// The slot of an SRT listener, nil for the others.
+    public var srtSlot: Int? {
+        if case .srt(let slot) = kind { return slot }
+        return nil
+    }
+
     public var json: JSONValue {
         switch kind {
         case .rtmp: return ["kind": "rtmp", "host": .string(address.host), "port": .int(Int64(address.port))]
         case .http(let api, let files):
             return ["kind": "http", "api": .bool(api), "files": .bool(files), "host": .string(address.host),
                     "port": .int(Int64(address.port))]
+        case .srt(let slot):
+            return ["kind": "srt", "slot": .int(Int64(slot)), "host": .string(address.host), "port": .int(Int64(address.port))]
         }
     }
 
@@ -48,6 +65,7 @@ public struct ListenerSpec: Equatable, Hashable, Sendable {
         switch j["kind"]?.stringValue {
         case "rtmp": kind = .rtmp
         case "http": kind = .http(api: j["api"]?.boolValue ?? false, files: j["files"]?.boolValue ?? false)
+        case "srt": kind = .srt(slot: Int(j["slot"]?.intValue ?? 0))
         default: return nil
         }
     }
