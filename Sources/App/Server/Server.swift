@@ -88,6 +88,7 @@ public final class Server {
                                     siblings: siblings, hls: hls, hub: hub, hooks: hooks, cluster: cluster, serverPID: identity.pid)
         httpServices = HTTPConnection.Services(loop: loop, config: settings, connections: connections, router: http, hooks: hooks)
         hls.onSegmentWritten = { [unowned hooks] segment, cid in hooks.hlsSegmentWritten(segment, publisher: cid) }
+        hub.dvr.onFileClosed = { [unowned hooks] path, cid in hooks.dvrFileClosed(path, publisher: cid) }
         sources.playConfig = { [settings] vhost in settings.current.vhost(vhost)?.play }
         // After an edge stream's relay failed, its players look for it again.
         relays.onRetry = { [unowned self] in siblingsChanged() }
@@ -191,5 +192,9 @@ public final class Server {
     }
 
     /// Closes every connection now (fast quit).
-    public func closeAll() { connections.closeAll() }
+    public func closeAll() {
+        connections.closeAll()
+        // The connections end on the next loop turn, which a fast quit may not run: finish the recordings now.
+        hub.dvr.finishAll()
+    }
 }
