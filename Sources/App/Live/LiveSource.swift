@@ -26,6 +26,8 @@ public final class LiveSource {
     private var gop: [MediaMessage] = []
     private var gopBytes = 0
     private var consumers: [LiveConsumer] = []
+    /// HTTP-TS/AAC/MP3: the stream's shared encoding, made by its first such player.
+    private(set) var remux: LiveRemux?
     public var gopCacheEnabled = true
     public var gopCacheMaxFrames = 2500
     /// Hard bound of the GOP cache in bytes (a stream that never sends a keyframe must not grow memory).
@@ -66,6 +68,7 @@ public final class LiveSource {
         video = nil
         audio = nil
         clearGOP()
+        remux?.reset()
         for c in consumers { c.sourcePublished() }
         return true
     }
@@ -96,7 +99,18 @@ public final class LiveSource {
             frames += 1
             cacheGOP(m)
         }
+        remux?.encode(m)
         for c in consumers { c.deliver(m) }
+    }
+
+    /// The stream's encoding in `format` (not FLV), started now if it was not: the cached start
+    /// of the stream (metadata, sequence headers, GOP) is encoded first, so a player joining
+    /// late gets it like an FLV player does.
+    func useRemux(_ format: LiveRemuxFormat) {
+        guard format != .flv, remux?.format != format else { return }
+        let r = LiveRemux(format: format)
+        remux = r
+        for m in [metadata, videoSequenceHeader, audioSequenceHeader].compactMap({ $0 }) + gop { r.encode(m) }
     }
 
     /// Attaches a consumer and sends it the cached start of the stream.

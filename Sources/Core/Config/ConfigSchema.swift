@@ -64,7 +64,8 @@ enum ConfigSchema {
             "hls_key_url": .unsupported,
         ]),
         "http_remux": .block([
-            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "guess_has_av": .unsupported,
+            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "publish_wait_timeout": .value,
+            "guess_has_av": .unsupported,
             "fast_cache": .unsupported, "drop_if_not_match": .unsupported,
         ]),
         "chunk_size": .unsupported, "tcp_nodelay": .unsupported, "min_latency": .unsupported,

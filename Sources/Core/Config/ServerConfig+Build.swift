@@ -148,6 +148,7 @@ extension VhostConfig {
         }
         httpRemux.hasAudio = try x.bool("has_audio", true)
         httpRemux.hasVideo = try x.bool("has_video", true)
+        httpRemux.publishWaitMs = try x.durationMs("publish_wait_timeout", httpRemux.publishWaitMs, in: 0...3_600_000)
         try readDVR(r.child("dvr"))
         try readProcesses(r)
 

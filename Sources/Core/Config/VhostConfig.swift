@@ -104,6 +104,9 @@ public struct HTTPRemuxConfig: Equatable, Sendable {
     public var mount = "[vhost]/[app]/[stream].flv"
     public var hasAudio = true
     public var hasVideo = true
+    /// Beyond SRS (which holds such a request without a bound): how long a player of a stream
+    /// nobody publishes yet waits for the publisher before it gets 404 (ms; 0: 404 at once).
+    public var publishWaitMs = 30_000
 
     public init() {}
 
