@@ -222,4 +222,33 @@ final class DVRIntegrationTests: XCTestCase {
         XCTAssertEqual(all.filter { $0.hasSuffix(".flv") || $0.hasSuffix(".tmp") }, ["html/dvr/live/[2006]/[app].flv"], "\(all)")
         XCTAssertTrue(srs.process.isRunning)
     }
+
+    /// Hot upgrade while a stream is recorded: the old worker keeps the publisher, records to the
+    /// end of the publish and finishes the file; the stream is in one file, recorded once.
+    func testHotUpgradeFinishesTheFileOnTheOldWorker() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("srs-bin-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let binary = dir.appendingPathComponent("srs").path
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.0")
+        let srs = try SRSProcess(config: Self.config(dvr: "enabled on; dvr_path ./html/dvr/[app]/[stream].[timestamp].flv;",
+                                                     top: "worker_processes 2;"), binary: binary)
+        defer { srs.stop() }
+        try srs.waitListening()
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/up", seconds: 8)
+        defer { pub.stop() }
+        try srs.waitForLog("dvr: __defaultVhost__/live/up recording to", timeout: 10)
+        try BinaryStamp.copy(SRSBinary.path, to: binary, version: "1.0.1")
+        srs.signal(SIGUSR2)
+        try srs.waitForLog("re-executed as SwiftSRS/1.0.1", timeout: 15)
+        XCTAssertEqual(pub.wait(timeout: 20), 0, pub.output)
+        try srs.waitForLog("dvr: __defaultVhost__/live/up closed", timeout: 10)
+        let files = Self.files(srs.dir.appendingPathComponent("html/dvr"))
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let (codecs, duration, clean) = try Self.inspect(srs.dir.appendingPathComponent("html/dvr/" + (files.first ?? "")).path)
+        XCTAssertEqual(codecs.sorted(), ["aac", "h264"])
+        XCTAssertTrue(clean)
+        XCTAssertEqual(duration, 8, accuracy: 1, "the whole publish, across the upgrade")
+        print("DVR across a hot upgrade: duration=\(duration)s of 8 s published")
+    }
 }

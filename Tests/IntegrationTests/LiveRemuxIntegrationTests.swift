@@ -185,6 +185,28 @@ final class LiveRemuxIntegrationTests: XCTestCase {
         }
     }
 
+    /// With 2 workers, early players land on both: those on the worker without the publisher
+    /// get the stream through the relay from the one that has it.
+    func testEarlyPlayersOnEveryWorkerGetTheStream() throws {
+        let srs = try Self.start("worker_processes 2;\n" + Self.config(mount: "[vhost]/[app]/[stream].flv"))
+        defer { srs.stop() }
+        let url = "http://127.0.0.1:\(srs.httpPort)/live/both.flv"
+        let players = try (0..<4).map { _ in
+            try Tool("ffprobe", ["-v", "error", "-rw_timeout", "15000000", "-show_entries", "stream=codec_name", "-of", "csv=p=0", url])
+        }
+        defer { players.forEach { $0.stop() } }
+        try srs.waitForLog("is not published, wait up to 30000ms", count: 4, timeout: 5)
+        let pub = try Self.publish(srs, "both", seconds: 10)
+        defer { pub.stop() }
+        for p in players {
+            XCTAssertEqual(p.wait(timeout: 15), 0, p.output)
+            XCTAssertEqual(Set(p.output.split(separator: "\n").map(String.init)), ["h264", "aac"])
+        }
+        let pids = Set(srs.log.components(separatedBy: "\n").filter { $0.contains("is not published, wait up to") }
+            .compactMap { $0.split(separator: "]").dropFirst(2).first })
+        print("early players waited on \(pids.count) worker(s)")
+    }
+
     func testWaitForThePublisherIsBounded() throws {
         let srs = try Self.start(Self.config(mount: "[vhost]/[app]/[stream].flv", remuxExtra: "publish_wait_timeout 1000;"))
         defer { srs.stop() }

@@ -97,7 +97,7 @@ final class HTTPService {
         return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
             let source = sources.fetchOrCreate(key, now: loop.now)
             Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
-            c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play, hasAudio: vhost.httpRemux.hasAudio,
+            c.flv = HTTPLivePlayer(source: source, connection: c, play: vhost.play, hasAudio: vhost.httpRemux.hasAudio,
                                   hasVideo: vhost.httpRemux.hasVideo, format: format, waitMs: live ? nil : waitMs)
             cluster.playerJoined(source, vhost: vhost,
                                  upstream: UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster))

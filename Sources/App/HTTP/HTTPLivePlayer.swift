@@ -11,7 +11,7 @@ import System
 /// A player of a stream nobody publishes yet waits for the publisher (SRS holds such requests
 /// without an answer until media comes, without a bound): no response is sent until the
 /// publish starts, and after `publish_wait_timeout` it gets SRS's 404 and the connection closes.
-final class HTTPFLVPlayer: LiveConsumer {
+final class HTTPLivePlayer: LiveConsumer {
     let source: LiveSource
     unowned let connection: HTTPConnection
     let format: LiveRemuxFormat
