@@ -251,4 +251,45 @@ final class DVRIntegrationTests: XCTestCase {
         XCTAssertEqual(duration, 8, accuracy: 1, "the whole publish, across the upgrade")
         print("DVR across a hot upgrade: duration=\(duration)s of 8 s published")
     }
+
+    /// SIGTERM (fast quit) while a publisher streams: the workers finish their files before
+    /// they exit, renamed from the temporary names.
+    func testFastQuitFinishesTheFile() throws {
+        let srs = try SRSProcess(config: Self.config(dvr: "enabled on; dvr_path ./html/dvr/[app]/[stream].flv;"))
+        defer { srs.stop() }
+        try srs.waitListening()
+        let pub = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/term", seconds: 30)
+        defer { pub.stop() }
+        try srs.waitForLog("dvr: __defaultVhost__/live/term recording to", timeout: 10)
+        Thread.sleep(forTimeInterval: 3)
+        srs.signal(SIGTERM)
+        XCTAssertNotNil(srs.waitExit(timeout: 10), "srs did not quit")
+        XCTAssertEqual(Self.files(srs.dir.appendingPathComponent("html/dvr")), ["live/term.flv"], srs.log)
+        let (codecs, duration, clean) = try Self.inspect(srs.dir.appendingPathComponent("html/dvr/live/term.flv").path)
+        XCTAssertEqual(codecs.sorted(), ["aac", "h264"])
+        XCTAssertTrue(clean)
+        XCTAssertEqual(duration, 3, accuracy: 1.5)
+    }
+
+    /// A recorded MP4, served by our HTTP server, plays in headless Chromium's <video>.
+    func testRecordedMP4PlaysInChromium() throws {
+        try XCTSkipUnless(HeadlessChromium.binary != nil, "chromium not installed")
+        let srs = try SRSProcess(config: Self.config(dvr: "enabled on; dvr_path ./html/dvr/[app]/[stream].mp4;"))
+        defer { srs.stop() }
+        try srs.waitListening()
+        try srs.waitListening(srs.httpPort)
+        try Self.publish(srs, "web", seconds: 3)
+        try srs.waitForLog("dvr: __defaultVhost__/live/web closed", timeout: 10)
+        try #"<video id="v" src="live/web.mp4" muted playsinline></video>"#
+            .write(to: srs.dir.appendingPathComponent("html/dvr/play.html"), atomically: true, encoding: .utf8)
+        let browser = try HeadlessChromium()
+        defer { browser.stop() }
+        try browser.open("http://127.0.0.1:\(srs.httpPort)/dvr/play.html")
+        let state = try browser.wait("document.getElementById('v').readyState >= 2 && document.getElementById('v').readyState",
+                                     timeout: 15, "the <video> has data")
+        XCTAssertGreaterThanOrEqual((state as? NSNumber)?.intValue ?? 0, 2)
+        let duration = try browser.evaluate("document.getElementById('v').duration") as? Double ?? 0
+        XCTAssertEqual(duration, 3, accuracy: 1)
+        XCTAssertNil(try browser.evaluate("document.getElementById('v').error && document.getElementById('v').error.code") as? Int)
+    }
 }

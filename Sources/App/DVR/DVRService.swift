@@ -59,11 +59,6 @@ final class DVRService {
         }
     }
 
-    /// Finishes every file (quit).
-    func finishAll() {
-        for (_, entry) in writers { stop(entry.source) }
-    }
-
     /// The file a stream is being recorded to (temporary name), for the API.
     func currentFile(_ key: StreamKey) -> String? { writers[key]?.writer.currentFile?.temporaryPath }
 }

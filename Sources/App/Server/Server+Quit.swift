@@ -52,7 +52,6 @@ extension Server {
         }
         connections.onEmpty = nil
         hls.flush()
-        hub.dvr.finishAll()
         sources.disposeAll()
         Log.trace("source disposed")
         Log.trace("final wait for \(finalWaitMs)ms")
