@@ -110,5 +110,6 @@ final class HTTPLivePlayer: LiveConsumer {
         if let t = waitTimer { connection.loop.cancel(t) }
         waitTimer = nil
         source.removeConsumer(self, now: connection.loop.now)
+        if format != .flv { source.releaseRemux() }
     }
 }

@@ -6,7 +6,7 @@ import System
 /// `.aac` or `.mp3`), encoded once per stream and shared by all its players: the source runs
 /// each message through it before fan-out, and the message keeps its encoding, framed as one
 /// HTTP chunk (`MediaMessage.remuxChunk`), so GOP-cached messages have it too. Made by the first
-/// player of the format; a new publish starts it over.
+/// player of the format and dropped with the last; a new publish starts it over.
 final class LiveRemux {
     let format: LiveRemuxFormat
     private var ts = TSRemuxer()
@@ -23,9 +23,11 @@ final class LiveRemux {
         audio = AudioStreamRemuxer(format: audio.format)
     }
 
-    /// Encodes `m` (once: a message already encoded in this format is left as it is).
-    func encode(_ m: MediaMessage) {
-        guard m.remuxFormat != format else { return }
+    /// Encodes `m` once: a message already encoded in this format is left as it is, unless
+    /// `again` (a new remux primed with the cached start: its codec state must see every
+    /// message, and an earlier remux's encoding belongs to that one's continuity counters).
+    func encode(_ m: MediaMessage, again: Bool = false) {
+        guard again || m.remuxFormat != format else { return }
         var bytes: [UInt8]?
         var randomAccess = false
         switch format {

@@ -26,8 +26,10 @@ public final class LiveSource {
     private var gop: [MediaMessage] = []
     private var gopBytes = 0
     private var consumers: [LiveConsumer] = []
-    /// HTTP-TS/AAC/MP3: the stream's shared encoding, made by its first such player.
+    /// HTTP-TS/AAC/MP3: the stream's shared encoding, made by its first such player and
+    /// dropped with its last (`remuxUsers`).
     private(set) var remux: LiveRemux?
+    private var remuxUsers = 0
     public var gopCacheEnabled = true
     public var gopCacheMaxFrames = 2500
     /// Hard bound of the GOP cache in bytes (a stream that never sends a keyframe must not grow memory).
@@ -106,11 +108,20 @@ public final class LiveSource {
     /// The stream's encoding in `format` (not FLV), started now if it was not: the cached start
     /// of the stream (metadata, sequence headers, GOP) is encoded first, so a player joining
     /// late gets it like an FLV player does.
+    /// Each call is matched by a `releaseRemux()`.
     func useRemux(_ format: LiveRemuxFormat) {
-        guard format != .flv, remux?.format != format else { return }
+        guard format != .flv else { return }
+        remuxUsers += 1
+        guard remux?.format != format else { return }
         let r = LiveRemux(format: format)
         remux = r
-        for m in [metadata, videoSequenceHeader, audioSequenceHeader].compactMap({ $0 }) + gop { r.encode(m) }
+        for m in [metadata, videoSequenceHeader, audioSequenceHeader].compactMap({ $0 }) + gop { r.encode(m, again: true) }
+    }
+
+    /// A player of the remux left; with the last one the stream stops encoding it.
+    func releaseRemux() {
+        remuxUsers = max(0, remuxUsers - 1)
+        if remuxUsers == 0 { remux = nil }
     }
 
     /// Attaches a consumer and sends it the cached start of the stream.
