@@ -292,4 +292,20 @@ final class DVRIntegrationTests: XCTestCase {
         XCTAssertEqual(duration, 3, accuracy: 1)
         XCTAssertNil(try browser.evaluate("document.getElementById('v').error && document.getElementById('v').error.code") as? Int)
     }
+
+    /// dvr_apply names the streams recorded: the others are not.
+    func testDvrApplyRecordsOnlyTheListedStreams() throws {
+        let srs = try SRSProcess(config: Self.config(dvr: "enabled on; dvr_apply live/yes; dvr_path ./html/dvr/[app]/[stream].flv;"))
+        defer { srs.stop() }
+        try srs.waitListening()
+        let yes = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/yes", seconds: 2)
+        defer { yes.stop() }
+        let no = try FFmpeg.publish(to: "rtmp://127.0.0.1:\(srs.rtmpPort)/live/no", seconds: 2)
+        defer { no.stop() }
+        XCTAssertEqual(yes.wait(timeout: 15), 0)
+        XCTAssertEqual(no.wait(timeout: 15), 0)
+        try srs.waitForLog("unpublish stream", count: 2, timeout: 10)
+        try srs.waitForLog("dvr: __defaultVhost__/live/yes closed", timeout: 5)
+        XCTAssertEqual(Self.files(srs.dir.appendingPathComponent("html/dvr")), ["live/yes.flv"])
+    }
 }
