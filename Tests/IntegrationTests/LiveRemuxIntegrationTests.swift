@@ -106,7 +106,10 @@ final class LiveRemuxIntegrationTests: XCTestCase {
             let r = try Self.head(port: srs.httpPort, path: "/live/ts.ts", bodyBytes: 376)
             XCTAssertEqual(r.status, 200)
             XCTAssertEqual(r.headers["content-type"], "video/MP2T")
-            XCTAssertGreaterThanOrEqual(r.body.count, 376)
+            guard r.body.count >= 376 else {
+                XCTFail("\(r.body.count) bytes of TS")
+                continue
+            }
             // Sync byte, payload_unit_start, PID 0: the PAT first.
             XCTAssertEqual(Array(r.body.prefix(3)), [0x47, 0x40, 0x00], "PAT first")
             XCTAssertEqual(r.body[188], 0x47)
@@ -142,7 +145,7 @@ final class LiveRemuxIntegrationTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.headers["content-type"], "audio/mpeg")
         XCTAssertEqual(Array(r.body.prefix(3)), Array("ID3".utf8))
-        XCTAssertEqual(r.body[20], 0xFF, "an MP3 frame after the 20-byte ID3 tag")
+        XCTAssertEqual(r.body.dropFirst(20).first, 0xFF, "an MP3 frame after the 20-byte ID3 tag")
         XCTAssertEqual(try Self.decodeErrors(url), "")
     }
 
