@@ -65,7 +65,7 @@ final class LiveRemuxIntegrationTests: XCTestCase {
         }
         guard let end = HTTPClient.find(raw, Array("\r\n\r\n".utf8)) else { throw TestError("no response head: \(raw.count) bytes") }
         let lines = String(decoding: raw[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+        let status = lines.first.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) } ?? 0
         var headers: [String: String] = [:]
         for l in lines.dropFirst() {
             guard let colon = l.firstIndex(of: ":") else { continue }
