@@ -20,7 +20,7 @@ final class HTTPIntegrationTests: XCTestCase {
         http_api { enabled on; listen {API}; }
         http_server { enabled on; listen {HTTP}; dir \(htmlDir); }
         vhost __defaultVhost__ {
-            http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+            http_remux { enabled on; mount [vhost]/[app]/[stream].flv; publish_wait_timeout 300; }
         }
         """
 
@@ -48,7 +48,7 @@ final class HTTPIntegrationTests: XCTestCase {
             try Tool("ffmpeg", ["-v", "error", "-i", "http://127.0.0.1:\(srs.httpPort)/live/flv.flv", "-t", "2", "-f", "null", "-"])
         }
         for p in players { XCTAssertEqual(p.wait(timeout: 20), 0, p.output); p.stop() }
-        // An unpublished stream is 404.
+        // An unpublished stream is 404 (once publish_wait_timeout has passed).
         XCTAssertEqual(try HTTPClient.get(srs.httpPort, "/live/none.flv").status, 404)
     }
 

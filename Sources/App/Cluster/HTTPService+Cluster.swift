@@ -14,15 +14,15 @@ extension HTTPService {
                     connection c: HTTPConnection) -> FLVOutcome? {
         if vhost.cluster.isEdge {
             if req.method == "HEAD" {
-                var r = HTTPResponse(status: 200, contentType: "video/x-flv")
+                var r = HTTPResponse(status: 200, contentType: vhost.httpRemux.format.contentType)
                 r.headers.append(HTTPHeader("Cache-Control", "no-cache"))
                 return .response(r)
             }
             return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
                 let source = sources.fetchOrCreate(StreamKey(vhost: vhost.name, app: app, stream: stream), now: loop.now)
                 Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP) on edge, consumers=\(source.consumerCount + 1)", cid: c.cid)
-                c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
-                                      hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
+                c.flv = HTTPLivePlayer(source: source, connection: c, play: vhost.play, hasAudio: vhost.httpRemux.hasAudio,
+                                      hasVideo: vhost.httpRemux.hasVideo, format: vhost.httpRemux.format)
                 let upstream = UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster)
                 cluster.edgePlayerJoined(source: source, request: upstream, vhost: vhost)
             }

@@ -23,6 +23,9 @@ final class HLSWriter: LiveConsumer {
     private var muxer: TSMuxer?
     private var avc: AVCDecoderConfig?
     private var aac: AACAudioConfig?
+    /// The audio track as known so far: AAC once its sequence header came, MP3 once a frame came.
+    private var audioCodec: TSMuxer.AudioCodec?
+    private var warnedAudioCodec = false
     private var hasVideoTrack = false
     /// Bytes of the open segment not yet appended to its temp file.
     private var segment: [UInt8] = []
@@ -103,6 +106,7 @@ final class HLSWriter: LiveConsumer {
         muxer = nil
         avc = nil
         aac = nil
+        audioCodec = nil
         hasVideoTrack = false
         segment = []
         segmentStartMs = nil
@@ -136,24 +140,41 @@ final class HLSWriter: LiveConsumer {
     }
 
     private func onAudio(_ m: MediaMessage) {
-        guard let info = try? FLVAudioInfo.parse(m.payload), info.soundFormat == 10 else { return }
-        if info.isSequenceHeader {
-            aac = try? AACAudioConfig.parse(m.payload[info.payloadOffset...])
+        guard let info = try? FLVAudioInfo.parse(m.payload), info.payloadOffset <= m.payload.count else { return }
+        let raw = m.payload[info.payloadOffset...]
+        // AAC (ADTS, stream_type 0x0F) or MP3 (MPEG audio, 0x03/0x04), as SRS's HLS.
+        let codec: TSMuxer.AudioCodec
+        let frames: [UInt8]
+        switch info.soundFormat {
+        case FLVAudioInfo.formatAAC:
+            if info.isSequenceHeader {
+                aac = try? AACAudioConfig.parse(raw)
+                if aac != nil { audioCodec = .aac }
+                return
+            }
+            // ADTS cannot describe a longer frame; such a frame is not valid AAC anyway.
+            guard let aac, !raw.isEmpty, raw.count <= AACAudioConfig.maxADTSPayloadLength else { return }
+            codec = .aac
+            frames = aac.adtsHeader(payloadLength: raw.count) + raw
+        case FLVAudioInfo.formatMP3:
+            guard let header = try? MP3FrameHeader.parse(raw) else { return }
+            codec = TSMuxer.AudioCodec(mp3: header)
+            frames = Array(raw)
+        default:
+            if !warnedAudioCodec { Log.warn("hls: \(key) audio codec \(info.soundFormat) is neither AAC nor MP3, skipped") }
+            warnedAudioCodec = true
             return
         }
-        guard let aac else { return }
+        audioCodec = codec
         let pts = Int64(m.timestamp)
         // Audio-only streams cut on time alone; with video, audio waits for the first keyframe.
         // Pure audio has no keyframes: SRS cuts it at hls_fragment * hls_aof_ratio.
         if !hasVideoTrack { maybeCut(at: pts, after: config.fragment * config.aofRatio) }
         if segmentStartMs == nil && hasVideoTrack { return }
         openSegmentIfNeeded(at: pts)
-        // Audio whose header came after this segment started waits for the next segment's PMT.
-        guard muxer?.hasAudio == true else { return }
-        let raw = m.payload[info.payloadOffset...]
-        // ADTS cannot describe a longer frame; such a frame is not valid AAC anyway.
-        guard raw.count <= AACAudioConfig.maxADTSPayloadLength else { return }
-        add(muxer!.writeAudio(pts: pts, adts: aac.adtsHeader(payloadLength: raw.count) + raw))
+        // Audio whose track came after this segment started waits for the next segment's PMT.
+        guard muxer?.audio == codec else { return }
+        add(muxer!.writeAudio(pts: pts, frames: frames))
         segmentLastMs = max(segmentLastMs, pts)
     }
 
@@ -166,8 +187,8 @@ final class HLSWriter: LiveConsumer {
         guard segmentStartMs == nil else { return }
         // A new muxer when the tracks changed (an AAC header that came after the first keyframe):
         // the PMT of every segment must list the tracks it carries.
-        if muxer == nil || muxer?.hasVideo != hasVideoTrack || muxer?.hasAudio != (aac != nil) {
-            muxer = TSMuxer(hasVideo: hasVideoTrack, hasAudio: aac != nil)
+        if muxer == nil || muxer?.hasVideo != hasVideoTrack || muxer?.audio != audioCodec {
+            muxer = TSMuxer(hasVideo: hasVideoTrack, audio: audioCodec)
         }
         segmentStartMs = ms
         segmentLastMs = ms

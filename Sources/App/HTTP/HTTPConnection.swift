@@ -28,8 +28,8 @@ final class HTTPConnection: ServerConnection {
     private var refused = false
     /// Which deadline runs: request head, body, or keep-alive idle.
     private var clock: HTTPRequestClock
-    /// Set while an HTTP-FLV response streams: the player registered with its source.
-    var flv: HTTPFLVPlayer?
+    /// Set while an HTTP live response streams (or waits for its publisher): the player registered with its source.
+    var flv: HTTPLivePlayer?
     var lastRequest: HTTPRequestHead?
 
     /// An idle keep-alive connection (no request in progress) is closed after this.
@@ -70,7 +70,8 @@ final class HTTPConnection: ServerConnection {
 
     func close() { socket.close() }
 
-    var isIdleForQuit: Bool { flv == nil && !waiting && socket.pendingBytes == 0 }
+    /// A player still waiting for its publisher has nothing to finish either.
+    var isIdleForQuit: Bool { flv?.isWaiting == true || (flv == nil && !waiting && socket.pendingBytes == 0) }
 
     var clientInfo: ClientInfo {
         var info = ClientInfo(id: cid, ip: socket.peerIP)

@@ -1,4 +1,5 @@
 import Core
+import Kernel
 import Protocol
 import System
 
@@ -46,7 +47,7 @@ final class HTTPService {
             return api.handle(req, body: body, connection: c)
         }
         guard c.servesFiles else { return .text(404, "Not Found\n") }
-        if req.path.hasSuffix(".flv") {
+        if LiveRemuxFormat.allCases.contains(where: { req.path.hasSuffix($0.fileExtension) }) {
             switch serveFLV(req, connection: c) {
             case .notMounted: break
             case .response(let r): return r
@@ -67,8 +68,8 @@ final class HTTPService {
     /// `deferred`: the answer comes later, through `HTTPConnection.finish`.
     enum FLVOutcome { case notMounted, response(HTTPResponse), streaming, deferred }
 
-    /// Starts an HTTP-FLV stream when the path fits a vhost's http_remux mount. A path that fits
-    /// no mount may still be a static .flv file.
+    /// Starts an HTTP live stream (FLV, TS, AAC, MP3: the mount's extension) when the path fits
+    /// a vhost's http_remux mount. A path that fits no mount may still be a static file.
     private func serveFLV(_ req: HTTPRequestHead, connection c: HTTPConnection) -> FLVOutcome {
         let host = RTMPRequest.splitHostPort(req.header("Host") ?? "", defaultPort: 80).0
         guard let vhost = config.current.vhost(host), vhost.httpRemux.enabled,
@@ -84,19 +85,23 @@ final class HTTPService {
         // Published here, or on a sibling worker (then pulled from there for this player).
         let key = StreamKey(vhost: vhost.name, app: app, stream: stream)
         let local = sources.find(key)
-        guard local?.isPublished == true || siblings.owner(of: key) != nil else {
+        let live = local?.isPublished == true || siblings.owner(of: key) != nil
+        // A GET of a stream not published yet waits for its publisher (bounded).
+        let waitMs = Int64(vhost.httpRemux.publishWaitMs)
+        guard live || (waitMs > 0 && req.method == "GET") else {
             return .response(.text(404, "Stream Not Found\n"))
         }
+        let format = vhost.httpRemux.format
         if req.method == "HEAD" {
-            var r = HTTPResponse(status: 200, contentType: "video/x-flv")
+            var r = HTTPResponse(status: 200, contentType: format.contentType)
             r.headers.append(HTTPHeader("Cache-Control", "no-cache"))
             return .response(r)
         }
         return playFLVChecked(req, vhost: vhost, app: app, stream: stream, connection: c) { [unowned self] in
             let source = sources.fetchOrCreate(key, now: loop.now)
             Log.traceClient("flv: start play", "flv: start play \(source.key) for \(c.socket.peerIP), consumers=\(source.consumerCount + 1)", cid: c.cid)
-            c.flv = HTTPFLVPlayer(source: source, connection: c, play: vhost.play,
-                                  hasAudio: vhost.httpRemux.hasAudio, hasVideo: vhost.httpRemux.hasVideo)
+            c.flv = HTTPLivePlayer(source: source, connection: c, play: vhost.play, hasAudio: vhost.httpRemux.hasAudio,
+                                  hasVideo: vhost.httpRemux.hasVideo, format: format, waitMs: live ? nil : waitMs)
             cluster.playerJoined(source, vhost: vhost,
                                  upstream: UpstreamRequest(vhost: vhost.name, app: app, stream: stream, query: req.query, cluster: vhost.cluster))
         }

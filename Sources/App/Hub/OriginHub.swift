@@ -34,6 +34,8 @@ final class OriginHub {
     }
 
     let children: ProcessSupervisor
+    /// DVR: the recordings of the streams published here.
+    let dvr: DVRService
     private(set) var config: ServerConfig
     private let loop: EventLoop
     private let identity: ServerIdentity
@@ -55,6 +57,7 @@ final class OriginHub {
         self.resolver = resolver
         self.httpClient = httpClient
         children = ProcessSupervisor(loop: loop, environment: environment, clientCaused: true)
+        dvr = DVRService(loop: loop)
     }
 
     /// Our RTMP ports.
@@ -62,8 +65,9 @@ final class OriginHub {
 
     /// A client started publishing `source`.
     func published(_ source: LiveSource, publisher: Publisher) {
-        guard let vhost = config.vhost(source.vhost) else { return }
         unpublished(source)
+        dvr.published(source, cid: publisher.cid, vhost: config.vhost(source.vhost), utcTime: config.utcTime)
+        guard let vhost = config.vhost(source.vhost) else { return }
         let d = Duties(source: source, publisher: publisher)
         duties[source.key] = d
         startForward(d, vhost)
@@ -73,6 +77,7 @@ final class OriginHub {
 
     /// The publisher of `source` left: forwarders say goodbye, children get SIGTERM.
     func unpublished(_ source: LiveSource) {
+        dvr.stop(source)
         guard let d = duties.removeValue(forKey: source.key) else { return }
         stopForward(d)
         for t in d.transcodes { children.stop(t.id, reason: "unpublish") }
@@ -84,6 +89,7 @@ final class OriginHub {
     func reload(to new: ServerConfig) {
         let old = config
         config = new
+        dvr.reload(duties.values.map { ($0.source, $0.publisher.cid) }, from: old, to: new)
         for d in duties.values {
             let before = old.vhost(d.source.vhost)
             guard let after = new.vhost(d.source.vhost) else { continue }

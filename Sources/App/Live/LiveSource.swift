@@ -35,6 +35,10 @@ public final class LiveSource {
     private var batcherOf: [ObjectIdentifier: PlayerBatchKey] = [:]
     /// The number of the last message the source got (`PlayerBatcher` keeps players in step by it).
     private var seq: UInt64 = 0
+    /// HTTP-TS/AAC/MP3: the stream's shared encoding, made by its first such player and
+    /// dropped with its last (`remuxUsers`).
+    private(set) var remux: LiveRemux?
+    private var remuxUsers = 0
     public var gopCacheEnabled = true
     public var gopCacheMaxFrames = 2500
     /// Hard bound of the GOP cache in bytes (a stream that never sends a keyframe must not grow memory).
@@ -75,6 +79,7 @@ public final class LiveSource {
         video = nil
         audio = nil
         clearGOP()
+        remux?.reset()
         for c in allConsumers { c.sourcePublished() }
         return true
     }
@@ -110,8 +115,28 @@ public final class LiveSource {
             cacheGOP(m)
         }
         seq += 1
+        remux?.encode(m)
         for c in consumers { c.deliver(m) }
         for b in batchers.values { b.onMessage(m, seq: seq) }
+    }
+
+    /// The stream's encoding in `format` (not FLV), started now if it was not: the cached start
+    /// of the stream (metadata, sequence headers, GOP) is encoded first, so a player joining
+    /// late gets it like an FLV player does.
+    /// Each call is matched by a `releaseRemux()`.
+    func useRemux(_ format: LiveRemuxFormat) {
+        guard format != .flv else { return }
+        remuxUsers += 1
+        guard remux?.format != format else { return }
+        let r = LiveRemux(format: format)
+        remux = r
+        for m in [metadata, videoSequenceHeader, audioSequenceHeader].compactMap({ $0 }) + gop { r.encode(m, again: true) }
+    }
+
+    /// A player of the remux left; with the last one the stream stops encoding it.
+    func releaseRemux() {
+        remuxUsers = max(0, remuxUsers - 1)
+        if remuxUsers == 0 { remux = nil }
     }
 
     /// Attaches a consumer and sends it the cached start of the stream.

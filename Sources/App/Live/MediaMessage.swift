@@ -16,6 +16,13 @@ public final class MediaMessage {
     private var rtmpBytes: SharedBytes?
     private var rtmpChunkSize = 0
     private var flvBytes: SharedBytes?
+    /// The message in its source's `LiveRemux` format (HTTP-TS, AAC, MP3) as one HTTP chunk;
+    /// nil when it adds nothing to that format (a sequence header, another codec).
+    private(set) var remuxChunk: SharedBytes?
+    /// A player of the remux may start here (TS: PAT, PMT and a keyframe).
+    private(set) var remuxRandomAccess = false
+    /// The format `remuxChunk` is in; nil until the message was encoded.
+    private(set) var remuxFormat: LiveRemuxFormat?
 
     public init(type: UInt8, timestamp: UInt32, payload: [UInt8]) {
         self.type = type
@@ -70,6 +77,13 @@ public final class MediaMessage {
         let b = SharedBytes(concatenating: [head.bytes, payload, tail.bytes])
         flvBytes = b
         return b
+    }
+
+    /// Set by the source's `LiveRemux`, once, before the message is fanned out.
+    func setRemux(_ format: LiveRemuxFormat, chunk: SharedBytes?, randomAccess: Bool) {
+        remuxFormat = format
+        remuxChunk = chunk
+        remuxRandomAccess = randomAccess
     }
 
     /// `onMetaData` from a publisher (a client, or an upstream we pull) as players get it, SRS

@@ -96,6 +96,7 @@ public final class Server {
                                   hls: hls, hub: hub, hooks: hooks, cluster: cluster)
         srt.onAccept = { [unowned self] c, spec in self.acceptSRT(c, port: spec.address.port) }
         hls.onSegmentWritten = { [unowned hooks] segment, cid in hooks.hlsSegmentWritten(segment, publisher: cid) }
+        hub.dvr.onFileClosed = { [unowned hooks] path, cid in hooks.dvrFileClosed(path, publisher: cid) }
         sources.playConfig = { [settings] vhost in settings.current.vhost(vhost)?.play }
         // After an edge stream's relay failed, its players look for it again.
         relays.onRetry = { [unowned self] in siblingsChanged() }

@@ -37,7 +37,7 @@ enum ConfigSchema {
         ]),
         // SRS features outside this server's scope.
         "srs_log_level_v2": .unsupported, "asprocess": .unsupported, "empty_ip_ok": .unsupported,
-        "utc_time": .unsupported,
+        "utc_time": .value,
         "pithy_print_ms": .unsupported, "query_latest_version": .unsupported, "first_wait_for_qlv": .unsupported,
         "tcmalloc_release_rate": .unsupported, "is_full": .unsupported, "rtc_server": .unsupported,
         "stream_caster": .unsupported, "heartbeat": .unsupported, "stats": .unsupported,
@@ -71,11 +71,16 @@ enum ConfigSchema {
             "hls_key_url": .unsupported,
         ]),
         "http_remux": .block([
-            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "guess_has_av": .unsupported,
+            "enabled": .value, "mount": .value, "has_audio": .value, "has_video": .value, "publish_wait_timeout": .value,
+            "guess_has_av": .unsupported,
             "fast_cache": .unsupported, "drop_if_not_match": .unsupported,
         ]),
         "chunk_size": .unsupported, "tcp_nodelay": .unsupported, "min_latency": .unsupported,
-        "in_ack_size": .unsupported, "out_ack_size": .unsupported, "dvr": .unsupported,
+        "in_ack_size": .unsupported, "out_ack_size": .unsupported,
+        "dvr": .block([
+            "enabled": .value, "dvr_apply": .value, "dvr_plan": .value, "dvr_path": .value, "dvr_duration": .value,
+            "dvr_wait_keyframe": .value, "time_jitter": .value,
+        ]),
         "http_hooks": .block([
             "enabled": .value, "on_connect": .value, "on_close": .value, "on_publish": .value, "on_unpublish": .value,
             "on_play": .value, "on_stop": .value, "on_dvr": .value, "on_hls": .value, "on_hls_notify": .value, "timeout": .value,

@@ -1,3 +1,4 @@
+import Kernel
 import System
 
 extension ServerConfig {
@@ -34,6 +35,7 @@ extension ServerConfig {
         logLevel = try r.choice("srs_log_level", logLevel, Dictionary(uniqueKeysWithValues: LogLevel.allCases.map { ("\($0)", $0) }))
         logFile = try r.string("srs_log_file", logFile)
         workDir = try r.string("work_dir", workDir)
+        utcTime = try r.bool("utc_time", false)
         serverID = try r.optionalString("server_id")
         chunkSize = try r.int("chunk_size", chunkSize, in: 128...65536)
         ffLogDir = try r.string("ff_log_dir", ffLogDir)
@@ -152,15 +154,36 @@ extension VhostConfig {
         let x = r.child("http_remux")
         httpRemux.enabled = try x.bool("enabled", false)
         httpRemux.mount = try x.string("mount", httpRemux.mount)
-        guard httpRemux.mount.hasSuffix(".flv") else {
-            throw ConfigError(x.raw("mount")?.location ?? "", "http_remux mount \"\(httpRemux.mount)\" must end with .flv")
+        guard LiveRemuxFormat(mount: httpRemux.mount) != nil else {
+            throw ConfigError(x.raw("mount")?.location ?? "",
+                              "http_remux mount \"\(httpRemux.mount)\" must end with .flv, .ts, .aac or .mp3")
         }
         httpRemux.hasAudio = try x.bool("has_audio", true)
         httpRemux.hasVideo = try x.bool("has_video", true)
+        httpRemux.publishWaitMs = try x.durationMs("publish_wait_timeout", httpRemux.publishWaitMs, in: 0...3_600_000)
+        try readDVR(r.child("dvr"))
         try readProcesses(r)
 
         hooks = try HooksConfig(r.child("http_hooks"), hls: h)
         security = try SecurityConfig(r.child("security"))
         srt = try VhostSRTConfig(r.child("srt"))
+    }
+}
+
+extension VhostConfig {
+    /// `dvr { enabled; dvr_apply; dvr_plan; dvr_path; dvr_duration; dvr_wait_keyframe; time_jitter; }`
+    /// with SRS's defaults (`get_dvr_*`); a bad plan or jitter is an error, as SRS's "illegal plan".
+    mutating func readDVR(_ d: ConfigReader) throws(ConfigError) {
+        dvrEnabled = try d.bool("enabled", false)
+        dvr.apply = DVRApply(arguments: d.strings("dvr_apply") ?? [])
+        dvr.plan = try d.choice("dvr_plan", .session, ["session": .session, "segment": .segment])
+        dvr.path = try d.string("dvr_path", DVRConfig.defaultPath)
+        dvr.durationSeconds = try d.int("dvr_duration", 30, in: 0...31_536_000)
+        dvr.waitKeyframe = try d.bool("dvr_wait_keyframe", true)
+        dvr.timeJitter = try d.choice("time_jitter", .full,
+                                      Dictionary(uniqueKeysWithValues: TimeJitter.Mode.allCases.map { ($0.rawValue, $0) }))
+        guard !dvr.path.isEmpty, !ControlCharacter.contains(in: dvr.path) else {
+            throw ConfigError(d.raw("dvr_path")?.location ?? "", "dvr_path \"\(dvr.path)\" is not a usable path")
+        }
     }
 }

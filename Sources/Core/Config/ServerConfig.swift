@@ -38,6 +38,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var logLevel: LogLevel = .trace
     public var logFile = "./objs/srs.log"
     public var workDir = "./"
+    /// `utc_time`: time variables in file names (`dvr_path`) in UTC instead of local time.
+    public var utcTime = false
     /// Fixed server id for the API; nil = a random `vid-xxxxxxx`.
     public var serverID: String?
     /// The RTMP chunk size we send with.

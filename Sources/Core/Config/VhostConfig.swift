@@ -1,3 +1,5 @@
+import Kernel
+
 /// `vhost name { ... }` with SRS's defaults.
 public struct VhostConfig: Equatable, Sendable {
     /// The vhost that serves every host name without a vhost of its own.
@@ -10,6 +12,9 @@ public struct VhostConfig: Equatable, Sendable {
     public var publish = PublishConfig()
     public var hls = HLSConfig()
     public var httpRemux = HTTPRemuxConfig()
+    /// `dvr { enabled; ... }`: whether streams published here are recorded, and how.
+    public var dvrEnabled = false
+    public var dvr = DVRConfig()
     public var forward = ForwardConfig()
     public var ingests: [IngestConfig] = []
     public var transcodes: [TranscodeConfig] = []
@@ -94,13 +99,20 @@ public struct HLSConfig: Equatable, Sendable {
     public init() {}
 }
 
-/// `http_remux { ... }`: HTTP-FLV live streaming.
+/// `http_remux { ... }`: HTTP-FLV (and HTTP-TS, HTTP-AAC, HTTP-MP3) live streaming.
 public struct HTTPRemuxConfig: Equatable, Sendable {
     public var enabled = false
-    /// `[vhost]/[app]/[stream].flv`: the URL a stream is played at (`[vhost]/` is dropped for the default vhost).
+    /// `[vhost]/[app]/[stream].flv`: the URL a stream is played at (`[vhost]/` is dropped for the
+    /// default vhost); its extension chooses the format (`.flv`, `.ts`, `.aac`, `.mp3`).
     public var mount = "[vhost]/[app]/[stream].flv"
     public var hasAudio = true
     public var hasVideo = true
+    /// Beyond SRS (which holds such a request without a bound): how long a player of a stream
+    /// nobody publishes yet waits for the publisher before it gets 404 (ms; 0: 404 at once).
+    public var publishWaitMs = 30_000
 
     public init() {}
+
+    /// The format the mount serves (its extension; validated when the config is read).
+    public var format: LiveRemuxFormat { LiveRemuxFormat(mount: mount) ?? .flv }
 }
