@@ -7,14 +7,14 @@ import XCTest
 /// warning, with every frame and its timing kept. Skipped without ffmpeg.
 final class TSFLVConverterFFmpegTests: XCTestCase {
     func testFFmpegTransportStreamBecomesAnFLVFFmpegDecodes() throws {
-        guard let ffmpeg = ToolRunner.which("ffmpeg"), let ffprobe = ToolRunner.which("ffprobe") else {
+        guard let ffmpeg = MediaTools.which("ffmpeg"), let ffprobe = MediaTools.which("ffprobe") else {
             throw XCTSkip("ffmpeg/ffprobe not installed")
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-tsflv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let tsPath = dir.appendingPathComponent("in.ts").path
-        let (status, log) = try ToolRunner.run(ffmpeg, [
+        let (status, log) = try MediaTools.run(ffmpeg, [
             "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4",
             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50",
@@ -48,7 +48,7 @@ final class TSFLVConverterFFmpegTests: XCTestCase {
 
         // Every packet ffprobe sees in the TS is a frame here, with the same times.
         func probe(_ stream: String, _ entries: String) throws -> [[Double]] {
-            let (_, out) = try ToolRunner.run(ffprobe, ["-v", "error", "-select_streams", stream, "-show_entries",
+            let (_, out) = try MediaTools.run(ffprobe, ["-v", "error", "-select_streams", stream, "-show_entries",
                                                         "packet=\(entries)", "-of", "csv=p=0", tsPath])
             return out.split(whereSeparator: \.isNewline).map { $0.split(separator: ",").compactMap { Double($0) } }
                 .filter { !$0.isEmpty }
@@ -72,10 +72,10 @@ final class TSFLVConverterFFmpegTests: XCTestCase {
         for f in frames { flv += try FLVTagWriter.tag(type: f.type, timestamp: f.timestamp, payload: f.payload) }
         let flvPath = dir.appendingPathComponent("out.flv").path
         try Data(flv).write(to: URL(fileURLWithPath: flvPath))
-        let (decodeStatus, decodeLog) = try ToolRunner.run(ffmpeg, ["-v", "warning", "-i", flvPath, "-f", "null", "-"])
+        let (decodeStatus, decodeLog) = try MediaTools.run(ffmpeg, ["-v", "warning", "-i", flvPath, "-f", "null", "-"])
         XCTAssertEqual(decodeStatus, 0)
         XCTAssertEqual(decodeLog.trimmingCharacters(in: .whitespacesAndNewlines), "", "ffmpeg complains decoding our FLV")
-        let (_, counted) = try ToolRunner.run(ffprobe, ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+        let (_, counted) = try MediaTools.run(ffprobe, ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
                                                         "stream=nb_read_frames,width,height", "-of", "default=nw=1", flvPath])
         XCTAssertTrue(counted.contains("nb_read_frames=\(video.count)"), counted)
     }

@@ -6,10 +6,10 @@ import XCTest
 /// writer (FLV headers → AVC/AAC configs → Annex B / ADTS → TS), and ffmpeg must decode the
 /// result without a single error. Skipped when ffmpeg/ffprobe are not installed.
 final class TSMuxerFFmpegTests: XCTestCase {
-    private static func which(_ name: String) -> String? { ToolRunner.which(name) }
+    private static func which(_ name: String) -> String? { MediaTools.which(name) }
 
     private func run(_ path: String, _ args: [String], timeout: TimeInterval = 60) throws -> (Int32, String) {
-        try ToolRunner.run(path, args, timeout: timeout)
+        try MediaTools.run(path, args, timeout: timeout)
     }
 
     func testFFmpegDecodesOurTransportStream() throws {
