@@ -66,23 +66,20 @@ final class PlayerBatch {
 /// newest message, so from the next batch it gets only what comes after (`PlayerOutput.syncedThrough`).
 final class PlayerBatcher {
     let key: PlayerBatchKey
-    private let loop: EventLoop
     private var rule: MergedWriteRule
     private var pending: [MediaMessage] = []
     private var pendingFirstSeq: UInt64 = 0
     /// The players (by their consumer's identity) and their outputs; `memberIndex` finds one.
     private var members: [(player: ObjectIdentifier, output: PlayerOutput)] = []
     private var memberIndex: [ObjectIdentifier: Int] = [:]
-    private var waitingSinceMs: Int64?
-    private var fallbackTimer: TimerID?
+    private let loop: EventLoop
+    private lazy var fallback = MergedWriteFallback(loop: loop, delayMs: rule.fallbackMs) { [unowned self] in cut() }
 
     init(key: PlayerBatchKey, loop: EventLoop) {
         self.key = key
         self.loop = loop
         rule = MergedWriteRule(minMessages: key.mwMsgs, latencyMs: key.mwLatencyMs)
     }
-
-    deinit { if let t = fallbackTimer { loop.cancel(t) } }
 
     var isEmpty: Bool { members.isEmpty }
     var count: Int { members.count }
@@ -111,30 +108,19 @@ final class PlayerBatcher {
         pending.append(m)
         if rule.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
             cut()
-        } else if waitingSinceMs == nil {
-            waitingSinceMs = loop.now
-            if fallbackTimer == nil { armFallback(afterMs: rule.fallbackMs) }
+        } else {
+            fallback.waiting()
         }
     }
 
     /// Hands what is pending to every member now (the rule said so, the fallback, the publisher
     /// left).
     func cut() {
-        waitingSinceMs = nil
+        fallback.wrote()
         guard let last = pending.last else { return }
         rule.wrote(lastTimestamp: last.timestamp)
         let batch = PlayerBatch(messages: pending, firstSeq: pendingFirstSeq, key: key)
         pending.removeAll(keepingCapacity: true)
         for m in members { m.output.deliver(batch) }
-    }
-
-    private func armFallback(afterMs delay: Int64) {
-        fallbackTimer = loop.schedule(afterMs: delay) { [weak self] in
-            guard let self else { return }
-            fallbackTimer = nil
-            guard let since = waitingSinceMs else { return }
-            let left = since + rule.fallbackMs - loop.now
-            if left <= 0 { cut() } else { armFallback(afterMs: left) }
-        }
     }
 }

@@ -12,11 +12,7 @@ final class PlayerOutput {
     private let cid: String
     private var meter: PlayQueueMeter
     private var merge: MergedWriteRule
-    /// Wall-clock ms when the oldest unwritten message was queued (nil: nothing waits).
-    private var waitingSinceMs: Int64?
-    /// The fallback timer (`MergedWriteRule.fallbackMs`); armed at most once at a time, never
-    /// cancelled on a write (it finds nothing waiting and ends): no timer work per batch.
-    private var fallbackTimer: TimerID?
+    private lazy var fallback = MergedWriteFallback(loop: loop, delayMs: merge.fallbackMs) { [unowned self] in flush() }
     private var lastTimestamp: UInt32?
     private var waitingKeyframe = false
     private var hasVideo = false
@@ -33,8 +29,6 @@ final class PlayerOutput {
         merge = MergedWriteRule(minMessages: play.mwMsgs, latencyMs: play.mwLatencyMs)
     }
 
-    deinit { if let t = fallbackTimer { loop.cancel(t) } }
-
     /// The source's number of the last message this player was given (see `PlayerBatcher`).
     var syncedThrough: UInt64 = 0
 
@@ -48,9 +42,8 @@ final class PlayerOutput {
         lastTimestamp = m.timestamp
         if merge.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
             flush()
-        } else if waitingSinceMs == nil {
-            waitingSinceMs = loop.now
-            if fallbackTimer == nil { armFallback(afterMs: merge.fallbackMs) }
+        } else {
+            fallback.waiting()
         }
         record(m.isData || m.isSequenceHeader ? nil : m.timestamp)
     }
@@ -113,17 +106,7 @@ final class PlayerOutput {
     /// Writes what is queued now (end of this loop iteration), e.g. after the start-up burst.
     func flush() {
         merge.wrote(lastTimestamp: lastTimestamp)
-        waitingSinceMs = nil
+        fallback.wrote()
         socket.flushSoon()
-    }
-
-    private func armFallback(afterMs delay: Int64) {
-        fallbackTimer = loop.schedule(afterMs: delay) { [weak self] in
-            guard let self else { return }
-            fallbackTimer = nil
-            guard let since = waitingSinceMs else { return }
-            let left = since + merge.fallbackMs - loop.now
-            if left <= 0 { flush() } else { armFallback(afterMs: left) }
-        }
     }
 }
