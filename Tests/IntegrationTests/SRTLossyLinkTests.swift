@@ -92,7 +92,9 @@ final class SRTLossyLinkTests: XCTestCase {
         print("SRT through 5 % loss each way (\(stream)):\n" + closes.joined(separator: "\n") + "\ndecode errors: \(decodeErrors)")
         let pktLoss = counter("pktRcvLoss=", closes) + counter("pktSndLoss=", closes)
         XCTAssertGreaterThan(pktLoss, 0, "packets were lost on the way: \(closes)")
-        let drops = counter("pktRcvDrop=", closes) + counter("pktSndDrop=", closes)
+        // The publisher's packets the server gave up on (the player's side shows as decode errors;
+        // its pktSndDrop also counts what was sent after ffmpeg stopped reading at -t 6).
+        let drops = counter("pktRcvDrop=", closes)
         XCTAssertLessThanOrEqual(drops, 2, "SRT repairs the loss: \(closes)")
         return drops == 0 && decodeErrors.isEmpty
     }
