@@ -48,30 +48,11 @@ public enum DVRPathTemplate {
     public static func render(_ template: String, names: Names, time: CalendarTime, durationMs: Int64?) -> String {
         var values: [(String, String)] = [
             ("[vhost]", names.vhost), ("[app]", names.app), ("[stream]", names.stream),
-            ("[2006]", pad(time.year, 4)), ("[01]", pad(time.month, 2)), ("[02]", pad(time.day, 2)),
-            ("[15]", pad(time.hour, 2)), ("[04]", pad(time.minute, 2)), ("[05]", pad(time.second, 2)),
-            ("[999]", pad(time.millisecond, 3)), ("[timestamp]", String(time.epochMs)),
+            ("[2006]", BracketTemplate.pad(time.year, 4)), ("[01]", BracketTemplate.pad(time.month, 2)), ("[02]", BracketTemplate.pad(time.day, 2)),
+            ("[15]", BracketTemplate.pad(time.hour, 2)), ("[04]", BracketTemplate.pad(time.minute, 2)), ("[05]", BracketTemplate.pad(time.second, 2)),
+            ("[999]", BracketTemplate.pad(time.millisecond, 3)), ("[timestamp]", String(time.epochMs)),
         ]
         if let durationMs { values.append(("[duration]", String(durationMs))) }
-        var out = ""
-        var rest = Substring(template)
-        outer: while let open = rest.firstIndex(of: "[") {
-            out += rest[..<open]
-            rest = rest[open...]
-            for (key, value) in values where rest.hasPrefix(key) {
-                out += value
-                rest = rest.dropFirst(key.count)
-                continue outer
-            }
-            out += "["
-            rest = rest.dropFirst()
-        }
-        return out + rest
-    }
-
-    /// `v` in decimal, zero-padded to `width` digits (as printf's `%0Nd`).
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        return BracketTemplate.substitute(template, values)
     }
 }

@@ -25,24 +25,10 @@ enum HLSPathTemplate {
         let values: [(String, String)] = [
             ("[vhost]", safe(vhost)), ("[app]", safe(app)), ("[stream]", safe(stream)),
             ("[seq]", String(seq)), ("[timestamp]", String(timestampMs)), ("[duration]", String(Int((duration * 1000).rounded()))),
-            ("[2006]", pad(year, 4)), ("[01]", pad(month, 2)), ("[02]", pad(day, 2)), ("[15]", pad(hour, 2)),
-            ("[04]", pad(minute, 2)), ("[05]", pad(second, 2)), ("[999]", pad(millisecond, 3)),
+            ("[2006]", BracketTemplate.pad(year, 4)), ("[01]", BracketTemplate.pad(month, 2)), ("[02]", BracketTemplate.pad(day, 2)), ("[15]", BracketTemplate.pad(hour, 2)),
+            ("[04]", BracketTemplate.pad(minute, 2)), ("[05]", BracketTemplate.pad(second, 2)), ("[999]", BracketTemplate.pad(millisecond, 3)),
         ]
-        var out = ""
-        var rest = Substring(template)
-        outer: while let open = rest.firstIndex(of: "[") {
-            out += rest[..<open]
-            rest = rest[open...]
-            for (key, value) in values where rest.hasPrefix(key) {
-                out += value
-                rest = rest.dropFirst(key.count)
-                continue outer
-            }
-            out += "["
-            rest = rest.dropFirst()
-        }
-        out += rest
-        return safe(out)
+        return safe(BracketTemplate.substitute(template, values))
     }
 
     /// Drops empty, `.` and `..` path components and any leading `/`; an empty result becomes `_`.
@@ -50,10 +36,5 @@ enum HLSPathTemplate {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." && $0 != ".." }
         let joined = parts.joined(separator: "/")
         return joined.isEmpty ? "_" : joined
-    }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

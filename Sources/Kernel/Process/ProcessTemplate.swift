@@ -13,29 +13,10 @@ public enum ProcessTemplate {
     public static func render(_ template: String, _ values: [(String, String)], time: CalendarTime? = nil) -> String {
         var all = values
         if let t = time {
-            all += [("[2006]", pad(t.year, 4)), ("[01]", pad(t.month, 2)), ("[02]", pad(t.day, 2)),
-                    ("[15]", pad(t.hour, 2)), ("[04]", pad(t.minute, 2)), ("[05]", pad(t.second, 2)),
-                    ("[999]", pad(t.millisecond, 3)), ("[timestamp]", String(t.epochMs))]
+            all += [("[2006]", BracketTemplate.pad(t.year, 4)), ("[01]", BracketTemplate.pad(t.month, 2)), ("[02]", BracketTemplate.pad(t.day, 2)),
+                    ("[15]", BracketTemplate.pad(t.hour, 2)), ("[04]", BracketTemplate.pad(t.minute, 2)), ("[05]", BracketTemplate.pad(t.second, 2)),
+                    ("[999]", BracketTemplate.pad(t.millisecond, 3)), ("[timestamp]", String(t.epochMs))]
         }
-        var out = ""
-        var rest = Substring(template)
-        outer: while let open = rest.firstIndex(of: "[") {
-            out += rest[..<open]
-            rest = rest[open...]
-            for (key, value) in all where rest.hasPrefix(key) {
-                out += value
-                rest = rest.dropFirst(key.count)
-                continue outer
-            }
-            out += "["
-            rest = rest.dropFirst()
-        }
-        return out + rest
-    }
-
-    /// `v` in decimal, zero-padded to `width` digits (printf's `%0Nd`).
-    static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        return BracketTemplate.substitute(template, all)
     }
 }
