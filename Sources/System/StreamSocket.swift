@@ -32,9 +32,8 @@ public final class StreamSocket: LoopTask {
     /// Called when the write queue becomes empty after a flush (for flow control of producers).
     public var onDrained: (() -> Void)?
 
-    private var queue: [SharedBytes] = []
-    private var queueHead = 0
-    /// Bytes of `queue[queueHead]` already written.
+    private var queue = SendQueue()
+    /// Bytes of `queue[0]` already written.
     private var headOffset = 0
     public private(set) var pendingBytes = 0
     /// Bytes ever queued, and queued bytes dropped unsent (`dropUnsent`): with `bytesWritten`,
@@ -58,7 +57,10 @@ public final class StreamSocket: LoopTask {
         self.peerPort = peerPort
         self.loop = loop
         lastWriteProgressMs = loop.now
-        try loop.register(fd: fd.rawValue, events: EventLoop.readable) { [weak self] ev in self?.handle(ev) }
+        // Unowned, not weak: a weak reference gives the socket a side table, and every retain
+        // and release of it on the write path would take the slow path. The registration never
+        // outlives the socket (`close` and `deinit` unregister).
+        try loop.register(fd: fd.rawValue, events: EventLoop.readable) { [unowned self] ev in handle(ev) }
     }
 
     deinit {
@@ -128,11 +130,11 @@ public final class StreamSocket: LoopTask {
     /// byte stream stays well-framed). Returns the number of bytes dropped.
     @discardableResult
     public func dropUnsent() -> Int {
-        let keep = headOffset > 0 ? queueHead + 1 : queueHead
+        let keep = headOffset > 0 ? 1 : 0
         var dropped = 0
         if keep < queue.count {
             for i in keep..<queue.count { dropped += queue[i].count }
-            queue.removeSubrange(keep..<queue.count)
+            queue.removeLast(queue.count - keep)
         }
         pendingBytes -= dropped
         bytesDropped += UInt64(dropped)
@@ -172,6 +174,14 @@ public final class StreamSocket: LoopTask {
         guard !flushScheduled, !wantWritable, !closed, pendingBytes > 0 else { return }
         flushScheduled = true
         loop.runSoon(self)
+    }
+
+    /// Writes what is queued now, unless the socket waits to become writable (then that event
+    /// writes it). For a caller that knows nothing more will be queued this iteration: no task
+    /// is scheduled.
+    public func flushNow() {
+        guard !wantWritable, !closed, pendingBytes > 0 else { return }
+        flush()
     }
 
     public func runLoopTask() {
@@ -215,9 +225,9 @@ public final class StreamSocket: LoopTask {
     /// Writes as much of the queue as the socket takes now.
     public func flush() {
         let iov = IOVecs.shared.base
-        while !closed && queueHead < queue.count {
+        while !closed && !queue.isEmpty {
             var count = 0
-            var i = queueHead
+            var i = 0
             while i < queue.count && count < IOVecs.capacity {
                 let b = queue[i]
                 let off = count == 0 ? headOffset : 0
@@ -236,11 +246,11 @@ public final class StreamSocket: LoopTask {
             pendingBytes -= n
             lastWriteProgressMs = loop.now
             var left = n
-            while left > 0 && queueHead < queue.count {
-                let avail = queue[queueHead].count - headOffset
+            while left > 0 && !queue.isEmpty {
+                let avail = queue[0].count - headOffset
                 if left >= avail {
                     left -= avail
-                    queueHead += 1
+                    queue.removeFirst()
                     headOffset = 0
                 } else {
                     headOffset += left
@@ -249,13 +259,9 @@ public final class StreamSocket: LoopTask {
             }
         }
         if closed { return }
-        if queueHead >= queue.count {
-            queue.removeAll(keepingCapacity: queue.count < 1024)
-            queueHead = 0
+        if queue.isEmpty {
+            queue.removeAll()
             headOffset = 0
-        } else if queueHead > 256 {
-            queue.removeSubrange(0..<queueHead)
-            queueHead = 0
         }
         let need = pendingBytes > 0
         if need != wantWritable {

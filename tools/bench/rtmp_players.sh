@@ -41,6 +41,8 @@
 #   CLIENT_CPUS [1]
 #   SRS_BIN, BENCH_BIN, SCRATCH, SRS7_BIN, SRS_SRC  the binaries (see tools/bench/lib.sh)
 #   RESULTS   file to append one JSON line per run to [./objs/bench/rtmp_players.jsonl]
+#   PERF_DIR  profile every server process during the window: `perf record -F 999 -g` into
+#             PERF_DIR/<server>-<players>-r<round>.data (linux-perf); read it with `perf report`
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH_NAME=rtmp_players
@@ -131,10 +133,21 @@ attempt() {
     budget=$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" -v d="$DURATION" -v p="$place" \
         'BEGIN { printf "%d", (p == "-" ? 1 : 4) * n / r + w + d + 60 }')
     bench_err=$server_dir/bench.err
+    local perf_pid=""
+    if [ -n "${PERF_DIR:-}" ]; then
+        # From the window's start (ramp + warmup) to its end, every process of the server.
+        mkdir -p "$PERF_DIR"
+        (sleep "$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" 'BEGIN { printf "%d", n / r + w + 1 }')" \
+            && exec perf record -q -F 999 -g -p "$tree" -o "$PERF_DIR/${name//[ \/]/_}-$n-r$round.data" \
+                -- sleep "$((DURATION - 2))") >/dev/null 2>&1 &
+        perf_pid=$!
+        pids+=("$perf_pid")
+    fi
     run_bench "$budget" play --url "$url" --players "$n" --rate "$RATE" \
         --warmup "$WARMUP" --duration "$DURATION" --late-joiners "$LATE" \
         --pids "$tree" --exclude-pids "$pub_pid" ${server_cpu_list:+--server-cpus "$server_cpu_list"} \
         ${on_pid:+--on-pid "$on_pid"} --label "$name" --json
+    if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; forget_pid "$perf_pid"; fi
     kill -0 "$server_pid" 2>/dev/null || note="server died${note:+; $note}"
     intruders=$(port_intruders "$port" "$tree" | tr '\n' ' ')
     stop_all

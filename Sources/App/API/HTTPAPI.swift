@@ -82,7 +82,9 @@ final class HTTPAPI {
             result = envelope(["data": featuresData()])
         case ("v1", "authors"):
             result = envelope(["data": authorsData])
-        case ("v1", "requests"), ("v1", "tests") where id == "requests":
+        case ("v1", "requests"):
+            result = envelope(["data": requestsData(req)])
+        case ("v1", "tests") where id == "requests":
             result = envelope(["data": requestsData(req)])
         case ("v1", "versions"):
             result = envelope(["data": ["major": .int(Int64(Version.major)), "minor": .int(Int64(Version.minor)),

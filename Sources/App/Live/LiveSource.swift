@@ -25,8 +25,8 @@ public final class LiveSource {
     public private(set) var audioSequenceHeader: MediaMessage?
     private var gop: [MediaMessage] = []
     private var gopBytes = 0
-    /// Consumers that get every message through `deliver` (HLS, forwarders, relays, players that
-    /// write every message at once).
+    /// Consumers that get every message through `deliver` (HLS, forwarders, relays, HTTP-TS/AAC/MP3
+    /// players).
     private var consumers: [LiveConsumer] = []
     /// Players whose writes are batched with the others of their key (`PlayerBatcher`); they
     /// get the cached start through `deliver`, then batches.
@@ -147,10 +147,8 @@ public final class LiveSource {
     }
 
     /// Attaches a player whose writes `output` merges: it gets the cached start through
-    /// `deliver`, then the batches of the players of its `key` (or every message, when its
-    /// output writes every message at once).
+    /// `deliver`, then the batches of the players of its `key`.
     func addPlayer(_ c: LiveConsumer, output: PlayerOutput, key: PlayerBatchKey, now: Int64) {
-        guard output.canBatch else { return addConsumer(c, now: now) }
         let id = ObjectIdentifier(c)
         guard players[id] == nil else { return }
         players[id] = c

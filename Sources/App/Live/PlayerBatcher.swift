@@ -47,9 +47,14 @@ final class PlayerBatch {
 
     func encode(_ m: MediaMessage) -> SharedBytes { key.encode(m) }
 
-    /// The whole batch as one buffer.
+    /// The whole batch as one buffer (a batch of one message: that message's own encoding).
     var bytes: SharedBytes {
         if let joined { return joined }
+        if messages.count == 1 {
+            let b = key.encode(messages[0])
+            joined = b
+            return b
+        }
         let b = SharedBytes(joining: messages.lazy.map { self.key.encode($0) })
         joined = b
         return b
@@ -62,9 +67,13 @@ final class PlayerBatch {
 /// entry, a rule check and a meter mark per message. With the defaults that is ~25 messages
 /// (350 ms of a 30 fps + AAC stream) per player per write.
 ///
+/// With `mw_msgs 0; mw_latency 0;` (write every message at once) the batch is what the source
+/// got in one loop iteration, cut at its end: the players' writes would go out then anyway, and
+/// a publisher's burst becomes one buffer per player instead of one per message.
+///
 /// A player joins in step with the source: it has had the cached start (GOP) up to the source's
 /// newest message, so from the next batch it gets only what comes after (`PlayerOutput.syncedThrough`).
-final class PlayerBatcher {
+final class PlayerBatcher: LoopTask {
     let key: PlayerBatchKey
     private var rule: MergedWriteRule
     private var pending: [MediaMessage] = []
@@ -74,11 +83,15 @@ final class PlayerBatcher {
     private var memberIndex: [ObjectIdentifier: Int] = [:]
     private let loop: EventLoop
     private lazy var fallback = MergedWriteFallback(loop: loop, delayMs: rule.fallbackMs) { [unowned self] in cut() }
+    /// Every message goes out in the loop iteration it came in (`mw_msgs 0; mw_latency 0;`).
+    private let immediate: Bool
+    private var cutScheduled = false
 
     init(key: PlayerBatchKey, loop: EventLoop) {
         self.key = key
         self.loop = loop
         rule = MergedWriteRule(minMessages: key.mwMsgs, latencyMs: key.mwLatencyMs)
+        immediate = rule.minMessages == 0 && rule.latencyMs == 0
     }
 
     var isEmpty: Bool { members.isEmpty }
@@ -106,11 +119,21 @@ final class PlayerBatcher {
     func onMessage(_ m: MediaMessage, seq: UInt64) {
         if pending.isEmpty { pendingFirstSeq = seq }
         pending.append(m)
-        if rule.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
+        if immediate {
+            if !cutScheduled {
+                cutScheduled = true
+                loop.runSoon(self)
+            }
+        } else if rule.queued(timestamp: m.timestamp, isAudioOrVideo: m.isAudio || m.isVideo) {
             cut()
         } else {
             fallback.waiting()
         }
+    }
+
+    func runLoopTask() {
+        cutScheduled = false
+        cut()
     }
 
     /// Hands what is pending to every member now (the rule said so, the fallback, the publisher

@@ -27,16 +27,16 @@ final class PlayerOutput {
         self.cid = cid
         meter = PlayQueueMeter(queueLengthSeconds: play.queueLength)
         merge = MergedWriteRule(minMessages: play.mwMsgs, latencyMs: play.mwLatencyMs)
+        // The vhost's `tcp_nodelay` (SRS: off unless configured; set for the whole connection
+        // until here, so commands were answered without delay).
+        socket.setNoDelay(play.tcpNoDelay)
     }
 
     /// The source's number of the last message this player was given (see `PlayerBatcher`).
     var syncedThrough: UInt64 = 0
 
-    /// Merged writes are worth sharing with other players unless every message goes out at once.
-    var canBatch: Bool { merge.minMessages > 0 || merge.latencyMs > 0 }
-
     /// Queues `bytes`, the encoding of `m` for this player, and writes by its own merge rule (a
-    /// player on its own: the cached start when it joins, or `mw_msgs 0; mw_latency 0;`).
+    /// player on its own: the cached start when it joins).
     func deliver(_ m: MediaMessage, _ bytes: SharedBytes) {
         guard queue(m, bytes) else { return }
         lastTimestamp = m.timestamp
@@ -65,7 +65,8 @@ final class PlayerOutput {
                 record(m.isData || m.isSequenceHeader ? nil : m.timestamp)
             }
         }
-        socket.flushSoon()
+        // A batch is whole: nothing else of the stream comes for this player in this iteration.
+        socket.flushNow()
     }
 
     /// Queues one message unless the player waits for a keyframe after a drop; false if skipped.

@@ -116,6 +116,7 @@ extension RTMPConnection {
         if isInternal {
             play.mwMsgs = 0
             play.mwLatencyMs = 0
+            play.tcpNoDelay = true
         }
         output = PlayerOutput(socket: socket, loop: loop, cid: cid, play: play)
         let source = sources.fetchOrCreate(request.streamKey, now: loop.now)

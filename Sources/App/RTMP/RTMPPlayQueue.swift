@@ -5,7 +5,11 @@
 /// Offsets count every byte handed to the socket (`queued`) and every byte the socket wrote or
 /// dropped (`done`); a message is out once `done` reaches its end offset.
 struct PlayQueueMeter {
-    private var marks: [(timestamp: UInt32, endOffset: UInt64)] = []
+    typealias Mark = (timestamp: UInt32, endOffset: UInt64)
+    /// The oldest message not yet out, and those queued after it. A player in step (each batch
+    /// written before the next) only ever has `oldest`: no array work per message.
+    private var oldest: Mark?
+    private var later: [Mark] = []
     private var head = 0
     let maxDurationMs: UInt32
     let maxBytes: Int
@@ -21,21 +25,35 @@ struct PlayQueueMeter {
     /// Records a media message queued up to byte offset `endOffset`, then tells whether the unsent
     /// part of the queue is over its bounds.
     mutating func record(timestamp: UInt32, endOffset: UInt64, done: UInt64, pendingBytes: Int) -> Bool {
-        marks.append((timestamp, endOffset))
-        while head < marks.count && marks[head].endOffset <= done { head += 1 }
-        if head > 512 {
-            marks.removeSubrange(0..<head)
-            head = 0
+        if let o = oldest, o.endOffset <= done {
+            oldest = nil
+            while head < later.count {
+                let m = later[head]
+                head += 1
+                if m.endOffset > done { oldest = m; break }
+            }
+            if head == later.count, head > 0 {
+                later.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 512 {
+                later.removeSubrange(0..<head)
+                head = 0
+            }
         }
+        let mark: Mark = (timestamp, endOffset)
+        guard let o = oldest else {
+            oldest = mark
+            return pendingBytes > maxBytes
+        }
+        later.append(mark)
         if pendingBytes > maxBytes { return true }
-        guard head < marks.count else { return false }
-        let oldest = marks[head].timestamp
-        return timestamp > oldest && timestamp - oldest > maxDurationMs
+        return timestamp > o.timestamp && timestamp - o.timestamp > maxDurationMs
     }
 
     /// Forgets every mark (after the unsent queue was dropped).
     mutating func reset() {
-        marks.removeAll(keepingCapacity: true)
+        oldest = nil
+        later.removeAll(keepingCapacity: true)
         head = 0
     }
 }

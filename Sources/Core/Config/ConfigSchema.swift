@@ -75,7 +75,7 @@ enum ConfigSchema {
             "guess_has_av": .unsupported,
             "fast_cache": .unsupported, "drop_if_not_match": .unsupported,
         ]),
-        "chunk_size": .unsupported, "tcp_nodelay": .unsupported, "min_latency": .unsupported,
+        "chunk_size": .unsupported, "tcp_nodelay": .value, "min_latency": .value,
         "in_ack_size": .unsupported, "out_ack_size": .unsupported,
         "dvr": .block([
             "enabled": .value, "dvr_apply": .value, "dvr_plan": .value, "dvr_path": .value, "dvr_duration": .value,

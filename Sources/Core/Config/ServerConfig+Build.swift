@@ -122,7 +122,10 @@ extension VhostConfig {
         play.gopCacheMaxFrames = try p.int("gop_cache_max_frames", play.gopCacheMaxFrames, in: 1...1_000_000)
         play.queueLength = try p.double("queue_length", play.queueLength, in: 0.1...3600)
         play.mwLatencyMs = try p.int("mw_latency", play.mwLatencyMs, in: 0...60_000)
-        play.mwMsgs = try p.int("mw_msgs", play.mwMsgs, in: 0...10_000)
+        // SRS's `min_latency on` (realtime) makes the default of mw_msgs 0 instead of 8.
+        let minLatency = try r.bool("min_latency", false)
+        play.mwMsgs = try p.int("mw_msgs", minLatency ? 0 : play.mwMsgs, in: 0...10_000)
+        play.tcpNoDelay = try r.bool("tcp_nodelay", false)
         if play.mwMsgs > PlayConfig.maxMergedMessages {
             // As SRS (SRS_PERF_MW_MSGS): a larger value is reset to the maximum, with a warning.
             p.warnings.add("\(p.block?.location ?? ""): reset mw_msgs \(play.mwMsgs) to max \(PlayConfig.maxMergedMessages)")

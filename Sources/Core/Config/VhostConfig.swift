@@ -57,6 +57,9 @@ public struct PlayConfig: Equatable, Sendable {
     public var queueLength = 30.0
     public var mwLatencyMs = 350
     public var mwMsgs = 8
+    /// The vhost's `tcp_nodelay` (SRS's default off: a player's small writes may wait for the
+    /// previous segment's ACK, Nagle's algorithm). On: `TCP_NODELAY` on players' sockets.
+    public var tcpNoDelay = false
     /// SRS's upper bound of `mw_msgs` (`SRS_PERF_MW_MSGS`).
     public static let maxMergedMessages = 128
 

@@ -12,3 +12,15 @@ extension StreamSocket {
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 }
+
+extension StreamSocket {
+    /// Sets or clears `TCP_NODELAY` (accepted and connected sockets start with it set). Off,
+    /// a small write waits while an earlier segment is unacknowledged and goes out with what
+    /// follows (Nagle's algorithm): fewer, fuller segments for a player that is written every
+    /// message. Fails silently on a socket that is not TCP (a unix socket).
+    public func setNoDelay(_ on: Bool) {
+        guard !closed else { return }
+        var v: Int32 = on ? 1 : 0
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, socklen_t(MemoryLayout<Int32>.size))
+    }
+}
