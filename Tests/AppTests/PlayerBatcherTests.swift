@@ -151,4 +151,60 @@ final class PlayerBatcherTests: XCTestCase {
         XCTAssertEqual(got, Array(expected(sent).prefix(got.count)))
         XCTAssertGreaterThan(got.count, expected(Array(sent.prefix(280))).count)
     }
+
+    /// `mw_msgs 0; mw_latency 0;`: what the source got in one loop iteration goes to every
+    /// player at the end of that iteration, as one buffer per player (not a write per message).
+    func testNoMergingWritesEachIterationsMessagesAsOneBuffer() throws {
+        let loop = try EventLoop(clock: ManualClock())
+        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
+        XCTAssertTrue(source.publish(cid: "pub", now: 0))
+        var play = PlayConfig()
+        play.mwMsgs = 0
+        play.mwLatencyMs = 0
+        let immediate = PlayerBatchKey(format: .flv, mwMsgs: 0, mwLatencyMs: 0)
+        let players = try (0..<3).map { _ in try Player(loop: loop, play: play) }
+        for p in players { source.addPlayer(p, output: p.output, key: immediate, now: 0) }
+        var sent: [MediaMessage] = []
+        for round in 0..<4 {
+            let burst = (0..<(round + 1)).map { i in frame(UInt32(1000 + 40 * (sent.count + i)), key: sent.isEmpty && i == 0) }
+            for m in burst { source.onMessage(m) }
+            for p in players { XCTAssertEqual(p.socket.bytesQueued, UInt64(expected(sent).count), "nothing before the iteration ends") }
+            sent += burst
+            loop.runOnce()
+            for p in players {
+                XCTAssertEqual(p.read(), expected(burst), "round \(round): the burst, in order, at the end of its iteration")
+                XCTAssertEqual(p.socket.pendingBytes, 0)
+            }
+        }
+        // A player that joins between a message and the end of its iteration has it from the
+        // cached start already: the batch does not give it twice.
+        let m = frame(UInt32(1000 + 40 * sent.count))
+        source.onMessage(m)
+        sent.append(m)
+        let late = try Player(loop: loop, play: play)
+        source.addPlayer(late, output: late.output, key: immediate, now: 0)
+        late.output.flush()
+        loop.runOnce()
+        XCTAssertEqual(late.read(), expected(sent), "the GOP once, nothing twice")
+        for p in players { XCTAssertEqual(p.read(), expected([m])) }
+    }
+
+    /// The publisher leaves in the iteration of its last messages: the players get them before
+    /// they are told the stream ended.
+    func testNoMergingTailGoesOutBeforeTheUnpublishNotice() throws {
+        let loop = try EventLoop(clock: ManualClock())
+        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
+        XCTAssertTrue(source.publish(cid: "pub", now: 0))
+        var play = PlayConfig()
+        play.mwMsgs = 0
+        play.mwLatencyMs = 0
+        let p = try Player(loop: loop, play: play)
+        source.addPlayer(p, output: p.output, key: PlayerBatchKey(format: .flv, mwMsgs: 0, mwLatencyMs: 0), now: 0)
+        let tail = [frame(1000, key: true), frame(1040)]
+        for m in tail { source.onMessage(m) }
+        source.unpublish(now: 0)
+        XCTAssertEqual(p.unpublishedAtBytes, UInt64(expected(tail).count), "the tail was queued before the notice")
+        loop.runOnce()
+        XCTAssertEqual(p.read(), expected(tail))
+    }
 }

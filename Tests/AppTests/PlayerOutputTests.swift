@@ -133,4 +133,62 @@ final class PlayerOutputTests: XCTestCase {
         out.deliver(video(ts + 40, key: true), SharedBytes([8, 8, 8]))
         XCTAssertEqual(socket.bytesQueued - queuedBefore, 2 + 3, "the header again, then the keyframe")
     }
+
+    /// SRS's `tcp_nodelay` (vhost, default off): a player's socket has TCP_NODELAY as configured
+    /// (the listener sets it on every connection, for quick answers to commands).
+    func testPlayerSocketFollowsTCPNoDelay() throws {
+        let loop = try EventLoop(clock: ManualClock())
+        for wanted in [false, true] {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            XCTAssertEqual(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }, 0)
+            XCTAssertEqual(listen(listener, 1), 0)
+            XCTAssertEqual(withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }, 0)
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(client) }
+            XCTAssertEqual(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, len) } }, 0)
+            let fd = accept(listener, nil, nil)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            var on: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            let s = try StreamSocket(fd: FileDescriptor(adopting: fd), peerIP: "127.0.0.1", peerPort: 0, loop: loop)
+            var play = PlayConfig()
+            play.tcpNoDelay = wanted
+            _ = PlayerOutput(socket: s, loop: loop, cid: "t", play: play)
+            var v: Int32 = -1
+            var vlen = socklen_t(MemoryLayout<Int32>.size)
+            XCTAssertEqual(getsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, &vlen), 0)
+            XCTAssertEqual(v != 0, wanted, "tcp_nodelay \(wanted ? "on" : "off")")
+            s.close()
+        }
+    }
+
+    /// The queue bound by media duration: only what is unsent counts, and a player in step
+    /// never holds more than the message it was just given.
+    func testPlayQueueMeterCountsOnlyUnsentMedia() {
+        var m = PlayQueueMeter(queueLengthSeconds: 2, maxBytes: 1000)
+        // In step: each message is written before the next.
+        var end: UInt64 = 0
+        for i in 0..<100 {
+            end += 10
+            XCTAssertFalse(m.record(timestamp: UInt32(i * 1000), endOffset: end, done: end - 10, pendingBytes: 10))
+        }
+        // Stalled: nothing more goes out; 2 s of media is fine, more is not.
+        let done = end
+        for i in 100..<103 {
+            end += 10
+            XCTAssertFalse(m.record(timestamp: UInt32(i * 1000), endOffset: end, done: done, pendingBytes: Int(end - done)), "\(i)")
+        }
+        end += 10
+        XCTAssertTrue(m.record(timestamp: 103_000, endOffset: end, done: done, pendingBytes: Int(end - done)), "3 s unsent > 2 s")
+        // Part of the backlog went out: the oldest unsent is now 102 s.
+        XCTAssertFalse(m.record(timestamp: 103_500, endOffset: end + 10, done: done + 20, pendingBytes: Int(end + 10 - done - 20)))
+        // The bytes bound alone.
+        m.reset()
+        XCTAssertTrue(m.record(timestamp: 0, endOffset: 2000, done: 0, pendingBytes: 2000))
+    }
 }

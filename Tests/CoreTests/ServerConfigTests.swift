@@ -117,6 +117,21 @@ final class ServerConfigTests: XCTestCase {
         XCTAssertTrue(r.warnings[0].contains("reset mw_msgs 500 to max 128"), r.warnings[0])
     }
 
+    func testTCPNoDelayAndMinLatencyAsSRS() throws {
+        let d = try XCTUnwrap(try load("listen 1; vhost v { }").config.vhost("v"))
+        XCTAssertFalse(d.play.tcpNoDelay, "SRS's default: tcp_nodelay off")
+        XCTAssertEqual(d.play.mwMsgs, 8)
+        let on = try XCTUnwrap(try load("listen 1; vhost v { tcp_nodelay on; min_latency on; }").config.vhost("v"))
+        XCTAssertTrue(on.play.tcpNoDelay)
+        XCTAssertEqual(on.play.mwMsgs, 0, "min_latency on: mw_msgs defaults to 0 (SRS_PERF_MW_MIN_MSGS_REALTIME)")
+        let explicit = try XCTUnwrap(try load("listen 1; vhost v { min_latency on; play { mw_msgs 4; } }").config.vhost("v"))
+        XCTAssertEqual(explicit.play.mwMsgs, 4, "an explicit mw_msgs wins")
+        let env = try XCTUnwrap(try load("listen 1; vhost __defaultVhost__ { }",
+                                         env: ["SRS_VHOST_TCP_NODELAY": "on", "SRS_VHOST_MIN_LATENCY": "on"]).config.vhost("__defaultVhost__"))
+        XCTAssertTrue(env.play.tcpNoDelay)
+        XCTAssertEqual(env.play.mwMsgs, 0)
+    }
+
     func testListenForms() throws {
         let c = try load("listen 1935 127.0.0.1:1936 [::1]:1937 [::]:1938; http_api { enabled on; listen 127.0.0.1:8080; }").config
         XCTAssertEqual(c.listen.map(\.description), ["0.0.0.0:1935", "127.0.0.1:1936", "[::1]:1937", "[::]:1938"])
