@@ -235,7 +235,10 @@ public final class StreamSocket: LoopTask {
                 count += 1
                 i += 1
             }
-            let n = writev(fd, iov, Int32(count))
+            // One buffer (a player's batch, usually): send(2) goes straight to the socket layer,
+            // writev(2) through the VFS first.
+            let n = count == 1 ? Glibc.send(fd, iov[0].iov_base, iov[0].iov_len, Int32(MSG_NOSIGNAL))
+                               : writev(fd, iov, Int32(count))
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { break }
