@@ -128,20 +128,21 @@ public struct AACAudioConfig: Equatable, Sendable {
         let core = coreObjectType ?? (objectType == 5 || objectType == 29 ? 2 : objectType)
         let profile = UInt32(max(0, min(3, core - 1)))
         let frameLength = UInt32(max(0, min(0x1FFF, payloadLength + 7)))
-        var w = BitWriter()
-        w.bits(12, 0xFFF)  // syncword
-        w.bits(1, 0)  // ID: MPEG-4
-        w.bits(2, 0)  // layer
-        w.bits(1, 1)  // protection_absent: no CRC
-        w.bits(2, profile)
-        w.bits(4, UInt32(adtsSampleRateIndex))
-        w.bits(1, 0)  // private_bit
-        w.bits(3, UInt32(max(0, min(7, channelConfiguration))))
-        w.bits(4, 0)  // original_copy, home, copyright_identification_bit and _start
-        w.bits(13, frameLength)
-        w.bits(11, 0x7FF)  // adts_buffer_fullness: variable bit rate
-        w.bits(2, 0)  // number_of_raw_data_blocks_in_frame minus 1
-        return w.bytes
+        let channels = UInt32(max(0, min(7, channelConfiguration)))
+        // The 56 bits, most significant first (built in one word: this runs for every frame):
+        var v: UInt64 = 0xFFF  // syncword
+        v = v << 1 | 0  // ID: MPEG-4
+        v = v << 2 | 0  // layer
+        v = v << 1 | 1  // protection_absent: no CRC
+        v = v << 2 | UInt64(profile)
+        v = v << 4 | UInt64(adtsSampleRateIndex & 0xF)
+        v = v << 1 | 0  // private_bit
+        v = v << 3 | UInt64(channels)
+        v = v << 4 | 0  // original_copy, home, copyright_identification_bit and _start
+        v = v << 13 | UInt64(frameLength)
+        v = v << 11 | 0x7FF  // adts_buffer_fullness: variable bit rate
+        v = v << 2 | 0  // number_of_raw_data_blocks_in_frame minus 1
+        return (0..<7).map { UInt8(truncatingIfNeeded: v >> UInt64(8 * (6 - $0))) }
     }
 
     /// The table index for ADTS, which cannot carry an explicit rate.

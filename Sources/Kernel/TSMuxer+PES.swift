@@ -6,7 +6,7 @@ extension TSMuxer {
     static func pesHeader(streamID: UInt8, pts: UInt64, dts: UInt64, payloadLength: Int?) -> [UInt8] {
         let withDTS = pts != dts
         let headerDataLength = withDTS ? 10 : 5
-        var w = ByteWriter(capacity: 9 + headerDataLength)
+        var w = ByteWriter(capacity: 9 + headerDataLength + 7)  // room for an ADTS header after it
         w.u24(0x00_0001)
         w.u8(streamID)
         let length = payloadLength.map { 3 + headerDataLength + $0 } ?? 0
@@ -26,58 +26,68 @@ extension TSMuxer {
         w.u16(UInt16(truncatingIfNeeded: ts & 0x7FFF) << 1 | 1)
     }
 
-    /// The 6-byte PCR field: 33-bit base, 6 reserved bits, 9-bit extension 0.
-    private static func pcrField(_ base: UInt64) -> [UInt8] {
-        [UInt8(truncatingIfNeeded: base >> 25), UInt8(truncatingIfNeeded: base >> 17),
-         UInt8(truncatingIfNeeded: base >> 9), UInt8(truncatingIfNeeded: base >> 1),
-         UInt8(truncatingIfNeeded: base & 1) << 7 | 0x7E, 0x00]
-    }
-
-    /// Splits one PES into TS packets. The first packet has payload_unit_start_indicator and,
-    /// if asked, an adaptation field with random_access_indicator and/or the PCR. The last
-    /// packet is padded to 188 bytes by growing its adaptation field with 0xFF stuffing, the
-    /// only padding allowed inside a PES (2.4.3.5).
-    static func packetize(_ pes: [UInt8], pid: UInt16, counter: inout UInt8, randomAccess: Bool, pcr: UInt64?) -> [UInt8] {
+    /// Splits one PES, `head` (its header, and any prefix of its payload) then `body`, into TS
+    /// packets appended to `out`; the two parts are never joined. The first packet has
+    /// payload_unit_start_indicator and, if asked, an adaptation field with
+    /// random_access_indicator and/or the PCR. The last packet is padded to 188 bytes by growing
+    /// its adaptation field with 0xFF stuffing, the only padding allowed inside a PES (2.4.3.5).
+    static func packetize(head: [UInt8], body: ArraySlice<UInt8>, pid: UInt16, counter: inout UInt8, randomAccess: Bool,
+                          pcr: UInt64?, into out: inout [UInt8]) {
         let payloadPerPacket = packetSize - 4
-        var out: [UInt8] = []
-        out.reserveCapacity((pes.count / (payloadPerPacket - 8) + 1) * packetSize)
+        let total = head.count + body.count
+        out.reserveCapacity(out.count + (total / (payloadPerPacket - 8) + 1) * packetSize)
         var offset = 0
+        var headUsed = 0
+        var bodyUsed = body.startIndex
         var first = true
-        while offset < pes.count {
-            // The adaptation field after its length byte; nil when the packet has none.
-            var adaptation: [UInt8]?
-            if first && (randomAccess || pcr != nil) {
-                var field: [UInt8] = [(randomAccess ? 0x40 : 0) | (pcr != nil ? 0x10 : 0)]
-                if let pcr { field += pcrField(pcr) }
-                adaptation = field
-            }
-            let capacity = payloadPerPacket - (adaptation.map { 1 + $0.count } ?? 0)
-            let remaining = pes.count - offset
-            if remaining < capacity {
-                let padding = capacity - remaining
-                if var field = adaptation {
-                    field += repeatElement(0xFF, count: padding)
-                    adaptation = field
-                } else if padding == 1 {
-                    adaptation = []  // a lone adaptation_field_length of 0 fills one byte
-                } else {
-                    adaptation = [0x00] + repeatElement(0xFF, count: padding - 2)
-                }
-            }
+        while offset < total {
+            // The adaptation field's content before stuffing: flags, then the PCR.
+            let flagged = first && (randomAccess || pcr != nil)
+            let fieldBase = flagged ? (pcr != nil ? 7 : 1) : 0
+            let capacity = payloadPerPacket - (flagged ? 1 + fieldBase : 0)
+            let remaining = total - offset
+            let padding = remaining < capacity ? capacity - remaining : 0
             let take = min(remaining, capacity)
             out.append(0x47)
             out.append((first ? 0x40 : 0) | UInt8(pid >> 8))
             out.append(UInt8(truncatingIfNeeded: pid))
-            out.append((adaptation == nil ? 0x10 : 0x30) | counter)
+            out.append((flagged || padding > 0 ? 0x30 : 0x10) | counter)
             counter = (counter + 1) & 0x0F
-            if let adaptation {
-                out.append(UInt8(adaptation.count))
-                out.append(contentsOf: adaptation)
+            if flagged {
+                out.append(UInt8(fieldBase + padding))
+                out.append((randomAccess ? 0x40 : 0) | (pcr != nil ? 0x10 : 0))
+                if let pcr { appendPCR(pcr, to: &out) }
+                out.append(contentsOf: repeatElement(0xFF, count: padding))
+            } else if padding == 1 {
+                out.append(0)  // a lone adaptation_field_length of 0 fills one byte
+            } else if padding > 1 {
+                out.append(UInt8(padding - 1))
+                out.append(0)  // no flags
+                out.append(contentsOf: repeatElement(0xFF, count: padding - 2))
             }
-            out.append(contentsOf: pes[offset..<(offset + take)])
+            var need = take
+            if headUsed < head.count {
+                let n = min(need, head.count - headUsed)
+                out.append(contentsOf: head[headUsed..<(headUsed + n)])
+                headUsed += n
+                need -= n
+            }
+            if need > 0 {
+                out.append(contentsOf: body[bodyUsed..<(bodyUsed + need)])
+                bodyUsed += need
+            }
             offset += take
             first = false
         }
-        return out
+    }
+
+    /// The 6-byte PCR field: 33-bit base, 6 reserved bits, 9-bit extension 0.
+    private static func appendPCR(_ base: UInt64, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: base >> 25))
+        out.append(UInt8(truncatingIfNeeded: base >> 17))
+        out.append(UInt8(truncatingIfNeeded: base >> 9))
+        out.append(UInt8(truncatingIfNeeded: base >> 1))
+        out.append(UInt8(truncatingIfNeeded: base & 1) << 7 | 0x7E)
+        out.append(0x00)
     }
 }

@@ -100,11 +100,19 @@ public struct TSMuxer: Sendable {
     /// packet sets random_access_indicator; every frame's first packet carries the PCR (= DTS),
     /// well within the 100 ms interval the standard asks for.
     public mutating func writeVideo(dts: Int64, pts: Int64, keyframe: Bool, annexB: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        writeVideo(dts: dts, pts: pts, keyframe: keyframe, annexB: annexB, into: &out)
+        return out
+    }
+
+    /// `writeVideo`, appending the packets to `out` (a segment's buffer: no array per frame).
+    public mutating func writeVideo(dts: Int64, pts: Int64, keyframe: Bool, annexB: [UInt8], into out: inout [UInt8]) {
         let dtsTicks = Self.ticks(max(0, dts))
         let ptsTicks = Self.ticks(max(0, dts, pts))
-        let pes = Self.pesHeader(streamID: Self.videoStreamID, pts: ptsTicks, dts: dtsTicks, payloadLength: nil) + annexB
+        let head = Self.pesHeader(streamID: Self.videoStreamID, pts: ptsTicks, dts: dtsTicks, payloadLength: nil)
         let pcr: UInt64? = pcrPID == Self.videoPID ? dtsTicks : nil
-        return Self.packetize(pes, pid: Self.videoPID, counter: &videoCounter, randomAccess: keyframe, pcr: pcr)
+        Self.packetize(head: head, body: annexB[...], pid: Self.videoPID, counter: &videoCounter, randomAccess: keyframe,
+                       pcr: pcr, into: &out)
     }
 
     /// One ADTS frame (or several) as one PES on the audio PID, at `pts` milliseconds.
@@ -116,11 +124,22 @@ public struct TSMuxer: Sendable {
     /// PID, at `pts` milliseconds. In an audio-only stream each PES carries the PCR and is
     /// marked as a random access point.
     public mutating func writeAudio(pts: Int64, frames: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        writeAudio(pts: pts, prefix: [], frames: frames[...], into: &out)
+        return out
+    }
+
+    /// `writeAudio` of `prefix` + `frames` (an ADTS header and the raw AAC frame it describes,
+    /// say), appending the packets to `out`: neither the frame nor the PES is copied first.
+    public mutating func writeAudio(pts: Int64, prefix: [UInt8], frames: ArraySlice<UInt8>, into out: inout [UInt8]) {
         let ptsTicks = Self.ticks(max(0, pts))
-        let pes = Self.pesHeader(streamID: Self.audioStreamID, pts: ptsTicks, dts: ptsTicks, payloadLength: frames.count) + frames
+        var head = Self.pesHeader(streamID: Self.audioStreamID, pts: ptsTicks, dts: ptsTicks,
+                                  payloadLength: prefix.count + frames.count)
+        head.append(contentsOf: prefix)
         let pid = audioStreamPID
         let carriesPCR = pcrPID == pid
-        return Self.packetize(pes, pid: pid, counter: &audioCounter, randomAccess: carriesPCR, pcr: carriesPCR ? ptsTicks : nil)
+        Self.packetize(head: head, body: frames, pid: pid, counter: &audioCounter, randomAccess: carriesPCR,
+                       pcr: carriesPCR ? ptsTicks : nil, into: &out)
     }
 
     /// Milliseconds to 90 kHz ticks, wrapped to 33 bits as PTS, DTS and PCR base are.

@@ -1,4 +1,5 @@
 import CSRT
+import Kernel
 import System
 
 /// An SRT listener on the loop: libsrt does the handshakes on its own threads; this accepts the

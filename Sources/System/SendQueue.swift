@@ -37,6 +37,7 @@ struct SendQueue: ~Copyable {
 
     /// Removes the oldest buffer.
     mutating func removeFirst() {
+        assert(count > 0, "removeFirst on an empty SendQueue")
         (storage + start).deinitialize(count: 1)
         start = (start + 1) & (capacity - 1)
         count -= 1
@@ -44,6 +45,7 @@ struct SendQueue: ~Copyable {
 
     /// Removes the newest `n` buffers.
     mutating func removeLast(_ n: Int) {
+        assert(n <= count, "removeLast(\(n)) on a SendQueue of \(count)")
         for _ in 0..<n {
             count -= 1
             (storage + slot(count)).deinitialize(count: 1)
@@ -57,6 +59,7 @@ struct SendQueue: ~Copyable {
     }
 
     private mutating func resize(to newCapacity: Int) {
+        assert(newCapacity >= count && newCapacity & (newCapacity - 1) == 0)
         let moved = UnsafeMutablePointer<SharedBytes>.allocate(capacity: newCapacity)
         for i in 0..<count { (moved + i).moveInitialize(from: storage + slot(i), count: 1) }
         storage.deallocate()

@@ -242,7 +242,7 @@ public final class StreamSocket: LoopTask {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                close(.error(SystemError("writev", context: "fd=\(fd)")))
+                close(.error(SystemError(count == 1 ? "send" : "writev", context: "fd=\(fd)")))
                 return
             }
             bytesWritten += UInt64(n)

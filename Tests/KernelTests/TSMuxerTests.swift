@@ -93,6 +93,24 @@ final class TSMuxerTests: XCTestCase {
         }
     }
 
+    /// A frame given as a prefix (the ADTS header) and a slice of the message it came in is
+    /// packetized into the same bytes as the joined frame, whatever the sizes, and appended
+    /// after what the buffer held.
+    func testPrefixAndSliceGiveTheSameBytesAsTheJoinedFrame() {
+        for audioOnly in [false, true] {
+            var joined = TSMuxer(hasVideo: !audioOnly, hasAudio: true)
+            var parts = TSMuxer(hasVideo: !audioOnly, hasAudio: true)
+            for size in 0...400 {
+                let message = [UInt8](repeating: 0xAB, count: 3) + (0..<size).map { UInt8(truncatingIfNeeded: $0) }
+                let prefix: [UInt8] = [0xFF, 0xF1, 0x50, 0x80, 0x01, 0x7F, 0xFC]
+                let expected = joined.writeAudio(pts: Int64(size), frames: prefix + message[3...])
+                var out: [UInt8] = [1, 2, 3]
+                parts.writeAudio(pts: Int64(size), prefix: prefix, frames: message[3...], into: &out)
+                XCTAssertEqual(out, [1, 2, 3] + expected, "size \(size), audio only \(audioOnly)")
+            }
+        }
+    }
+
     func testAudioPES() {
         var muxer = TSMuxer(hasVideo: true, hasAudio: true)
         let adts: [UInt8] = [0xFF, 0xF1, 0x50, 0x80, 0x01, 0x7F, 0xFC, 0x21]

@@ -1,4 +1,5 @@
 import CSRT
+import Kernel
 @testable import SRT
 import XCTest
 

@@ -31,6 +31,20 @@ final class SendQueueTests: XCTestCase {
         XCTAssertEqual(buffers(q), [7])
     }
 
+    /// After a backlog (a ring grown past 1024 buffers) an emptied queue gives the memory back
+    /// and keeps working.
+    func testLargeRingShrinksWhenEmptied() {
+        var q = SendQueue()
+        for i in 0..<3000 { q.append(SharedBytes([UInt8(i % 256)])) }
+        for _ in 0..<1000 { q.removeFirst() }
+        XCTAssertEqual(q.count, 2000)
+        XCTAssertEqual(q[0].bytes[0], UInt8(1000 % 256))
+        q.removeAll()
+        XCTAssertTrue(q.isEmpty)
+        for i in 0..<20 { q.append(SharedBytes([UInt8(i)])) }
+        XCTAssertEqual(buffers(q), (0..<20).map { UInt8($0) })
+    }
+
     func testBuffersAreReleasedWhenRemovedAndWithTheQueue() {
         weak var kept: SharedBytes?
         weak var removed: SharedBytes?

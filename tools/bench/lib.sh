@@ -48,6 +48,23 @@ forget_pid() {
     for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
     pids=("${keep[@]}")
 }
+# With PERF_DIR set: profiles the processes $3 (comma-separated pids) with `perf record -g`
+# from $1 seconds from now for $2 seconds, into PERF_DIR/$4.data (spaces and slashes in $4
+# become _). Sets perf_pid ("" without PERF_DIR); `perf_done` waits for it.
+perf_window() {
+    perf_pid=""
+    [ -n "${PERF_DIR:-}" ] || return 0
+    mkdir -p "$PERF_DIR"
+    local out=$PERF_DIR/${4//[ \/]/_}.data
+    (sleep "$1" && exec perf record -q -F 999 -g -p "$3" -o "$out" -- sleep "$2") >/dev/null 2>&1 &
+    perf_pid=$!
+    pids+=("$perf_pid")
+}
+perf_done() {
+    [ -n "$perf_pid" ] || return 0
+    wait "$perf_pid" || true
+    forget_pid "$perf_pid"
+}
 cleanup() {
     stop_all
     rm -rf "$tmp" "${scratch_dirs[@]}"

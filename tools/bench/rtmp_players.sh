@@ -133,21 +133,14 @@ attempt() {
     budget=$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" -v d="$DURATION" -v p="$place" \
         'BEGIN { printf "%d", (p == "-" ? 1 : 4) * n / r + w + d + 60 }')
     bench_err=$server_dir/bench.err
-    local perf_pid=""
-    if [ -n "${PERF_DIR:-}" ]; then
-        # From the window's start (ramp + warmup) to its end, every process of the server.
-        mkdir -p "$PERF_DIR"
-        (sleep "$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" 'BEGIN { printf "%d", n / r + w + 1 }')" \
-            && exec perf record -q -F 999 -g -p "$tree" -o "$PERF_DIR/${name//[ \/]/_}-$n-r$round.data" \
-                -- sleep "$((DURATION - 2))") >/dev/null 2>&1 &
-        perf_pid=$!
-        pids+=("$perf_pid")
-    fi
+    # From the window's start (ramp + warmup) to its end, every process of the server.
+    perf_window "$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" 'BEGIN { printf "%d", n / r + w + 1 }')" \
+        "$((DURATION - 2))" "$tree" "$name-$n-r$round"
     run_bench "$budget" play --url "$url" --players "$n" --rate "$RATE" \
         --warmup "$WARMUP" --duration "$DURATION" --late-joiners "$LATE" \
         --pids "$tree" --exclude-pids "$pub_pid" ${server_cpu_list:+--server-cpus "$server_cpu_list"} \
         ${on_pid:+--on-pid "$on_pid"} --label "$name" --json
-    if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; forget_pid "$perf_pid"; fi
+    perf_done
     kill -0 "$server_pid" 2>/dev/null || note="server died${note:+; $note}"
     intruders=$(port_intruders "$port" "$tree" | tr '\n' ' ')
     stop_all

@@ -29,6 +29,8 @@
 #   IDLE_WAIT, PIN, SERVER_CPUS [0], CLIENT_CPUS [1]   as in rtmp_players.sh
 #   SRS_BIN, BENCH_BIN, SCRATCH, SRS7_BIN, SRS_SRC  the binaries (see tools/bench/lib.sh)
 #   RESULTS     file to append one JSON line per run to [./objs/bench/rtmp_publishers.jsonl]
+#   PERF_DIR    profile every server process during the window (`perf record -g`) into
+#               PERF_DIR/<server>-<publishers>-hls-<off|on>-r<round>.data
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH_NAME=rtmp_publishers
@@ -94,9 +96,12 @@ attempt() {
     idle_mb=$(rss_mb "$tree")
     budget=$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", n / r + w + d + 60 }')
     bench_err=$server_dir/bench.err
+    perf_window "$(awk -v n="$n" -v r="$RATE" -v w="$WARMUP" 'BEGIN { printf "%d", n / r + w + 1 }')" \
+        "$((DURATION - 2))" "$tree" "$name-$n-hls-$hls-r${round:-1}"
     run_bench "$budget" publish --url "rtmp://127.0.0.1:$port/live/pub-{i}" --clip "$CLIP" --publishers "$n" \
         --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" --behind-ms "$BEHIND_MS" \
         --pids "$tree" ${server_cpu_list:+--server-cpus "$server_cpu_list"} --label "$name" --json
+    perf_done
     kill -0 "$server_pid" 2>/dev/null || note="server died${note:+; $note}"
     intruders=$(port_intruders "$port" "$tree" | tr '\n' ' ')
     if [ -n "$hls_dir" ]; then

@@ -134,7 +134,8 @@ final class HLSWriter: LiveConsumer {
         guard let annexB = try? AnnexB.fromAVCC(payload: m.payload[info.payloadOffset...], nalLengthSize: avc.nalLengthSize,
                                                  config: avc, keyframe: info.isKeyframe) else { return }
         openSegmentIfNeeded(at: dts)
-        add(muxer!.writeVideo(dts: dts, pts: dts + Int64(info.compositionTime), keyframe: info.isKeyframe, annexB: annexB))
+        let pts = dts + Int64(info.compositionTime)
+        add { $0.writeVideo(dts: dts, pts: pts, keyframe: info.isKeyframe, annexB: annexB, into: &$1) }
         segmentLastMs = max(segmentLastMs, dts)
         if (file?.bytes ?? 0) > Self.maxSegmentBytes { closeSegment() }
     }
@@ -144,7 +145,8 @@ final class HLSWriter: LiveConsumer {
         let raw = m.payload[info.payloadOffset...]
         // AAC (ADTS, stream_type 0x0F) or MP3 (MPEG audio, 0x03/0x04), as SRS's HLS.
         let codec: TSMuxer.AudioCodec
-        let frames: [UInt8]
+        // The frame goes into the segment as it is, after `prefix` (AAC's ADTS header).
+        let prefix: [UInt8]
         switch info.soundFormat {
         case FLVAudioInfo.formatAAC:
             if info.isSequenceHeader {
@@ -155,11 +157,11 @@ final class HLSWriter: LiveConsumer {
             // ADTS cannot describe a longer frame; such a frame is not valid AAC anyway.
             guard let aac, !raw.isEmpty, raw.count <= AACAudioConfig.maxADTSPayloadLength else { return }
             codec = .aac
-            frames = aac.adtsHeader(payloadLength: raw.count) + raw
+            prefix = aac.adtsHeader(payloadLength: raw.count)
         case FLVAudioInfo.formatMP3:
             guard let header = try? MP3FrameHeader.parse(raw) else { return }
             codec = TSMuxer.AudioCodec(mp3: header)
-            frames = Array(raw)
+            prefix = []
         default:
             if !warnedAudioCodec { Log.warn("hls: \(key) audio codec \(info.soundFormat) is neither AAC nor MP3, skipped") }
             warnedAudioCodec = true
@@ -174,7 +176,7 @@ final class HLSWriter: LiveConsumer {
         openSegmentIfNeeded(at: pts)
         // Audio whose track came after this segment started waits for the next segment's PMT.
         guard muxer?.audio == codec else { return }
-        add(muxer!.writeAudio(pts: pts, frames: frames))
+        add { $0.writeAudio(pts: pts, prefix: prefix, frames: raw, into: &$1) }
         segmentLastMs = max(segmentLastMs, pts)
     }
 
@@ -211,6 +213,15 @@ final class HLSWriter: LiveConsumer {
     private func add(_ bytes: [UInt8]) {
         segment += bytes
         file?.bytes += bytes.count
+        if segment.count >= Self.pieceBytes { writePiece() }
+    }
+
+    /// Lets the open segment's muxer append a frame's packets to the piece being built.
+    private func add(_ write: (inout TSMuxer, inout [UInt8]) -> Void) {
+        guard muxer != nil else { return }
+        let before = segment.count
+        write(&muxer!, &segment)
+        file?.bytes += segment.count - before
         if segment.count >= Self.pieceBytes { writePiece() }
     }
 

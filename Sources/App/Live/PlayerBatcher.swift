@@ -144,6 +144,8 @@ final class PlayerBatcher: LoopTask {
         rule.wrote(lastTimestamp: last.timestamp)
         let batch = PlayerBatch(messages: pending, firstSeq: pendingFirstSeq, key: key)
         pending.removeAll(keepingCapacity: true)
-        for m in members { m.output.deliver(batch) }
+        // A batch of one iteration is cut at its end: nothing follows it in this iteration. The
+        // rule may cut several in one (a burst read at once): those share one write.
+        for m in members { m.output.deliver(batch, lastThisIteration: immediate) }
     }
 }

@@ -51,7 +51,9 @@ final class PlayerOutput {
     /// A batch cut for all the players of its source and key: one buffer when this player is in
     /// step with it, else message by message (what it already has is skipped; after a drop it
     /// waits for a keyframe; a batch with sequence headers keeps them for a later resume).
-    func deliver(_ batch: PlayerBatch) {
+    /// `lastThisIteration`: no other batch comes in this loop iteration (a batch of one iteration,
+    /// cut at its end), so the socket is written now instead of scheduling a task for it.
+    func deliver(_ batch: PlayerBatch, lastThisIteration: Bool) {
         if socket.closed || syncedThrough >= batch.lastSeq { return }
         let skip = syncedThrough >= batch.firstSeq ? Int(syncedThrough - batch.firstSeq + 1) : 0
         syncedThrough = batch.lastSeq
@@ -65,8 +67,7 @@ final class PlayerOutput {
                 record(m.isData || m.isSequenceHeader ? nil : m.timestamp)
             }
         }
-        // A batch is whole: nothing else of the stream comes for this player in this iteration.
-        socket.flushNow()
+        if lastThisIteration { socket.flushNow() } else { socket.flushSoon() }
     }
 
     /// Queues one message unless the player waits for a keyframe after a drop; false if skipped.

@@ -1,4 +1,5 @@
 import Core
+import Kernel
 import Protocol
 import SRT
 import System
@@ -32,7 +33,7 @@ final class SRTService {
         let admission: SRTListener.Admission = { id in
             (try? SRTStreamID.parse(id.isEmpty ? SRTStreamID.defaultWhenEmpty : id, defaultApp: defaultApp)) == nil ? 1400 : nil
         }
-        let l = try SRTListener(udpFD: raw, options: srt.socketOptions, poller: poller, loop: loop, admission: admission)
+        let l = try SRTListener(udpFD: raw, options: srt.options, poller: poller, loop: loop, admission: admission)
         l.onAccept = { [unowned self] c in self.onAccept?(c, spec) }
         listeners[spec] = l
         Log.trace("SRT listen at udp://\(spec.address) (slot \(spec.srtSlot ?? 0)), fd=\(raw), libsrt \(SRTLibrary.version)")
@@ -48,27 +49,5 @@ final class SRTService {
     func closeListeners() {
         for l in listeners.values { l.close() }
         listeners.removeAll()
-    }
-}
-
-extension SRTServerConfig {
-    /// libsrt's options for `srt_server`.
-    var socketOptions: SRTSocketOptions {
-        var o = SRTSocketOptions()
-        o.maxBandwidth = maxBandwidth
-        o.mss = mss
-        o.tsbpdMode = tsbpdMode
-        o.latencyMs = latencyMs
-        o.recvLatencyMs = recvLatencyMs
-        o.peerLatencyMs = peerLatencyMs
-        o.tooLatePacketDrop = tooLatePacketDrop
-        o.connectTimeoutMs = connectTimeoutMs
-        o.peerIdleTimeoutMs = peerIdleTimeoutMs
-        o.sendBufferBytes = sendBufferBytes
-        o.recvBufferBytes = recvBufferBytes
-        o.payloadSize = payloadSize
-        o.passphrase = passphrase
-        o.keyLength = keyLength
-        return o
     }
 }
