@@ -158,12 +158,26 @@ final class PlayerOutputTests: XCTestCase {
             let s = try StreamSocket(fd: FileDescriptor(adopting: fd), peerIP: "127.0.0.1", peerPort: 0, loop: loop)
             var play = PlayConfig()
             play.tcpNoDelay = wanted
-            _ = PlayerOutput(socket: s, loop: loop, cid: "t", play: play)
-            var v: Int32 = -1
-            var vlen = socklen_t(MemoryLayout<Int32>.size)
-            XCTAssertEqual(getsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, &vlen), 0)
-            XCTAssertEqual(v != 0, wanted, "tcp_nodelay \(wanted ? "on" : "off")")
-            s.close()
+            let out = PlayerOutput(socket: s, loop: loop, cid: "t", play: play)
+            defer { s.close() }
+            func noDelay() -> Bool {
+                var v: Int32 = -1
+                var vlen = socklen_t(MemoryLayout<Int32>.size)
+                XCTAssertEqual(getsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, &vlen), 0)
+                return v != 0
+            }
+            // Nothing but headers yet (an edge that starts pulling when its first player comes):
+            // TCP_NODELAY stays on until media went out.
+            out.deliver(video(0, key: true, header: true), SharedBytes([9]))
+            out.flushStart()
+            XCTAssertTrue(noDelay())
+            // The start of the stream goes out with TCP_NODELAY still on (no wait for an ACK)...
+            out.deliver(video(1000, key: true), SharedBytes([1, 2, 3]))
+            XCTAssertTrue(noDelay())
+            out.flushStart()
+            XCTAssertEqual(s.bytesWritten, 4, "the start is written at once, not at the end of the iteration")
+            // ... then the socket follows tcp_nodelay.
+            XCTAssertEqual(noDelay(), wanted, "tcp_nodelay \(wanted ? "on" : "off")")
         }
     }
 

@@ -50,7 +50,7 @@ final class HTTPLivePlayer: LiveConsumer {
             source.addConsumer(self, now: connection.loop.now)
         }
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
-        if started { output.flush() }
+        if started { output.flushStart() }
     }
 
     deinit { if let t = waitTimer { connection.loop.cancel(t) } }
@@ -96,6 +96,7 @@ final class HTTPLivePlayer: LiveConsumer {
         guard !started, !socket.closed else { return }
         Log.traceClient("http live wait", "\(format.rawValue): \(source.key) published, start the response", cid: connection.cid)
         start()
+        output.flushStart()
     }
 
     /// SRS ends HTTP-FLV responses when the publisher leaves, so players reconnect.

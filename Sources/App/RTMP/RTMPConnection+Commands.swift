@@ -131,7 +131,7 @@ extension RTMPConnection {
             source.addPlayer(self, output: output, key: key, now: loop.now)
         }
         // The cached start (metadata, headers, GOP) goes out at once: first frame without delay.
-        output?.flush()
+        output?.flushStart()
         if !isInternal, let v = vhost { playerJoinedCluster(source: source, vhost: v) }
     }
 }
