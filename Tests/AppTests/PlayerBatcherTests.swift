@@ -43,6 +43,21 @@ final class PlayerBatcherTests: XCTestCase {
 
     let key = PlayerBatchKey(format: .flv, mwMsgs: 8, mwLatencyMs: 350)
 
+    /// A loop on a manual clock and a source with its publisher.
+    func publishedSource() throws -> (EventLoop, LiveSource) {
+        let loop = try EventLoop(clock: ManualClock())
+        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
+        XCTAssertTrue(source.publish(cid: "pub", now: 0))
+        return (loop, source)
+    }
+
+    func playConfig(mwMsgs: Int, mwLatencyMs: Int) -> PlayConfig {
+        var play = PlayConfig()
+        play.mwMsgs = mwMsgs
+        play.mwLatencyMs = mwLatencyMs
+        return play
+    }
+
     func frame(_ ts: UInt32, key: Bool = false) -> MediaMessage {
         MediaMessage(type: RTMPMessageType.video, timestamp: ts, payload: [key ? 0x17 : 0x27, 1, 0, 0, 0, UInt8(ts % 251)])
     }
@@ -53,12 +68,8 @@ final class PlayerBatcherTests: XCTestCase {
     }
 
     func testPlayersInStepShareOneBufferAndALateJoinerGetsOnlyWhatItLacks() throws {
-        let loop = try EventLoop(clock: ManualClock())
-        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
-        XCTAssertTrue(source.publish(cid: "pub", now: 0))
-        var play = PlayConfig()
-        play.mwMsgs = 8
-        play.mwLatencyMs = 350
+        let (loop, source) = try publishedSource()
+        let play = playConfig(mwMsgs: 8, mwLatencyMs: 350)
         let a = try Player(loop: loop, play: play)
         source.addPlayer(a, output: a.output, key: key, now: 0)
         var sent: [MediaMessage] = []
@@ -126,9 +137,7 @@ final class PlayerBatcherTests: XCTestCase {
     /// A player that does not read falls behind alone: its queue is dropped and it resumes at a
     /// keyframe (message by message), while the other goes on getting every batch.
     func testASlowPlayerDropsAloneAndResumesAtAKeyframe() throws {
-        let loop = try EventLoop(clock: ManualClock())
-        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
-        XCTAssertTrue(source.publish(cid: "pub", now: 0))
+        let (loop, source) = try publishedSource()
         var play = PlayConfig()
         play.queueLength = 1
         let fast = try Player(loop: loop, play: play)
@@ -155,12 +164,8 @@ final class PlayerBatcherTests: XCTestCase {
     /// `mw_msgs 0; mw_latency 0;`: what the source got in one loop iteration goes to every
     /// player at the end of that iteration, as one buffer per player (not a write per message).
     func testNoMergingWritesEachIterationsMessagesAsOneBuffer() throws {
-        let loop = try EventLoop(clock: ManualClock())
-        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
-        XCTAssertTrue(source.publish(cid: "pub", now: 0))
-        var play = PlayConfig()
-        play.mwMsgs = 0
-        play.mwLatencyMs = 0
+        let (loop, source) = try publishedSource()
+        let play = playConfig(mwMsgs: 0, mwLatencyMs: 0)
         let immediate = PlayerBatchKey(format: .flv, mwMsgs: 0, mwLatencyMs: 0)
         let players = try (0..<3).map { _ in try Player(loop: loop, play: play) }
         for p in players { source.addPlayer(p, output: p.output, key: immediate, now: 0) }
@@ -192,12 +197,8 @@ final class PlayerBatcherTests: XCTestCase {
     /// The publisher leaves in the iteration of its last messages: the players get them before
     /// they are told the stream ended.
     func testNoMergingTailGoesOutBeforeTheUnpublishNotice() throws {
-        let loop = try EventLoop(clock: ManualClock())
-        let source = LiveSource(key: StreamKey(vhost: "v", app: "live", stream: "s"), now: 0)
-        XCTAssertTrue(source.publish(cid: "pub", now: 0))
-        var play = PlayConfig()
-        play.mwMsgs = 0
-        play.mwLatencyMs = 0
+        let (loop, source) = try publishedSource()
+        let play = playConfig(mwMsgs: 0, mwLatencyMs: 0)
         let p = try Player(loop: loop, play: play)
         source.addPlayer(p, output: p.output, key: PlayerBatchKey(format: .flv, mwMsgs: 0, mwLatencyMs: 0), now: 0)
         let tail = [frame(1000, key: true), frame(1040)]
