@@ -66,8 +66,9 @@ public struct TSRemuxer: Sendable {
             return nil
         }
         let dts = Int64(timestamp)
-        let pes = muxer!.writeVideo(dts: dts, pts: dts + Int64(info.compositionTime), keyframe: keyframe, annexB: annexB)
-        return Output(bytes: tables + pes, isRandomAccess: keyframe)
+        var out = tables
+        muxer!.writeVideo(dts: dts, pts: dts + Int64(info.compositionTime), keyframe: keyframe, annexB: annexB, into: &out)
+        return Output(bytes: out, isRandomAccess: keyframe)
     }
 
     /// An audio message: nil for sequence headers, codecs other than AAC and MP3, and audio the
@@ -76,7 +77,8 @@ public struct TSRemuxer: Sendable {
         guard let info = try? FLVAudioInfo.parse(payload), info.payloadOffset <= payload.count else { return nil }
         let data = payload[info.payloadOffset...]
         let codec: TSMuxer.AudioCodec
-        let frames: [UInt8]
+        // The frame goes out as it is, after `prefix` (AAC's ADTS header).
+        let prefix: [UInt8]
         switch info.soundFormat {
         case FLVAudioInfo.formatAAC:
             if info.isSequenceHeader {
@@ -87,11 +89,11 @@ public struct TSRemuxer: Sendable {
             // ADTS cannot describe a longer frame; such a frame is not valid AAC anyway.
             guard let aac, !data.isEmpty, data.count <= AACAudioConfig.maxADTSPayloadLength else { return nil }
             codec = .aac
-            frames = aac.adtsHeader(payloadLength: data.count) + data
+            prefix = aac.adtsHeader(payloadLength: data.count)
         case FLVAudioInfo.formatMP3:
             guard let header = try? MP3FrameHeader.parse(data) else { return nil }
             codec = TSMuxer.AudioCodec(mp3: header)
-            frames = Array(data)
+            prefix = []
         default:
             return nil
         }
@@ -109,8 +111,10 @@ public struct TSRemuxer: Sendable {
         } else if muxer?.hasVideo != true || muxer?.audio != codec {
             return nil
         }
-        let pes = muxer!.writeAudio(pts: ms, frames: frames)
-        return Output(bytes: tables + pes, isRandomAccess: !tables.isEmpty)
+        let isRandomAccess = !tables.isEmpty
+        var out = tables
+        muxer!.writeAudio(pts: ms, prefix: prefix, frames: data, into: &out)
+        return Output(bytes: out, isRandomAccess: isRandomAccess)
     }
 
     /// The muxer set to the tracks known now, and its PAT and PMT.

@@ -14,9 +14,9 @@ final class SRTServerConfigTests: XCTestCase {
         let s = c.config.srtServer
         XCTAssertFalse(s.enabled)
         XCTAssertEqual(s.port, 10080)
-        XCTAssertEqual([s.latencyMs, s.recvLatencyMs, s.peerLatencyMs, s.connectTimeoutMs, s.peerIdleTimeoutMs], [120, 120, 0, 3000, 10000])
-        XCTAssertEqual([s.mss, s.payloadSize, s.sendBufferBytes, s.keyLength], [1500, 1316, 8192 * 1472, 0])
-        XCTAssertEqual(s.maxBandwidth, -1)
+        XCTAssertEqual([s.options.latencyMs, s.options.recvLatencyMs, s.options.peerLatencyMs, s.options.connectTimeoutMs, s.options.peerIdleTimeoutMs], [120, 120, 0, 3000, 10000])
+        XCTAssertEqual([s.options.mss, s.options.payloadSize, s.options.sendBufferBytes, s.options.keyLength], [1500, 1316, 8192 * 1472, 0])
+        XCTAssertEqual(s.options.maxBandwidth, -1)
         XCTAssertEqual(s.defaultApp, "live")
         XCTAssertFalse(c.config.vhosts[0].srt.enabled)
         XCTAssertTrue(c.config.vhosts[0].srt.toRTMP)
@@ -32,12 +32,12 @@ final class SRTServerConfigTests: XCTestCase {
         let s = c.config.srtServer
         XCTAssertTrue(s.enabled)
         XCTAssertEqual(s.port, 10081)
-        XCTAssertEqual([s.latencyMs, s.peerLatencyMs, s.recvLatencyMs, s.mss, s.connectTimeoutMs, s.peerIdleTimeoutMs, s.keyLength],
+        XCTAssertEqual([s.options.latencyMs, s.options.peerLatencyMs, s.options.recvLatencyMs, s.options.mss, s.options.connectTimeoutMs, s.options.peerIdleTimeoutMs, s.options.keyLength],
                        [250, 50, 300, 1400, 4000, 5000, 16])
-        XCTAssertEqual(s.maxBandwidth, 1_000_000)
+        XCTAssertEqual(s.options.maxBandwidth, 1_000_000)
         XCTAssertEqual(s.defaultApp, "app")
-        XCTAssertEqual(s.passphrase, "0123456789")
-        XCTAssertFalse(s.tooLatePacketDrop)
+        XCTAssertEqual(s.options.passphrase, "0123456789")
+        XCTAssertFalse(s.options.tooLatePacketDrop)
         XCTAssertFalse(c.config.vhosts[0].srt.enabled)
         XCTAssertFalse(c.config.vhosts[0].srt.toRTMP)
         XCTAssertEqual(c.warnings, [])

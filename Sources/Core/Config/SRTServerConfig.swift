@@ -1,10 +1,8 @@
 import Kernel
 
 /// `srt_server { ... }` with SRS's defaults (`get_srto_*`, `get_srt_*` in srs_app_config.cpp);
-/// every directive also reads `SRS_SRT_SERVER_<NAME>`. The libsrt options are `options` (also
-/// readable as `config.latencyMs` and so on); the master binds `listen` as UDP, one socket per
-/// worker slot.
-@dynamicMemberLookup
+/// every directive also reads `SRS_SRT_SERVER_<NAME>`. The libsrt options are `options`; the
+/// master binds `listen` as UDP, one socket per worker slot.
 public struct SRTServerConfig: Equatable, Sendable {
     public var enabled = false
     /// A UDP port, bound on the any-address (as SRS).
@@ -14,11 +12,6 @@ public struct SRTServerConfig: Equatable, Sendable {
     public var defaultApp = "live"
 
     public init() {}
-
-    public subscript<T>(dynamicMember path: WritableKeyPath<SRTSocketOptions, T>) -> T {
-        get { options[keyPath: path] }
-        set { options[keyPath: path] = newValue }
-    }
 
     /// The UDP address the master binds when enabled.
     public var listen: ListenAddress { ListenAddress(port: port) }
