@@ -32,6 +32,39 @@ final class RTMPChunkTests: XCTestCase {
         XCTAssertEqual(out, [m])
     }
 
+    /// A session's worth of chunks (a chunk size change, extended timestamps on continuation
+    /// chunks, interleaved streams, a zero-length message) cut at every offset, and in pieces
+    /// of every length up to 40: the same messages as fed whole. Headers and payloads then end
+    /// in every possible place across reads.
+    func testEverySplitEqualsWhole() throws {
+        let a = message(8, csid: 4, ts: 0x0123_4567, size: 300)
+        let v = message(9, csid: 6, ts: 0x0123_4580, size: 700)
+        let empty = message(18, csid: 5, ts: 7, size: 0)
+        let wide = message(20, csid: 400, ts: 9, size: 50, streamID: 0)
+        var bytes = RTMPChunkEncoder.encode(RTMPControlTestSupport.setChunkSize(200), chunkSize: 128)
+        let ea = RTMPChunkEncoder.encode(a, chunkSize: 200)
+        let ev = RTMPChunkEncoder.encode(v, chunkSize: 200)
+        // The first chunk of each (header 16 + 200 bytes), then the rest of both, interleaved.
+        bytes += Array(ea[0..<216]) + Array(ev[0..<216]) + Array(ea[216...]) + Array(ev[216...])
+        bytes += RTMPChunkEncoder.encode(empty, chunkSize: 200) + RTMPChunkEncoder.encode(wide, chunkSize: 200)
+        var whole = RTMPChunkDecoder()
+        let expected = try whole.feed(bytes)
+        XCTAssertEqual(expected.filter { $0.type != RTMPMessageType.setChunkSize }, [a, v, empty, wide])
+        for cut in 0...bytes.count {
+            var d = RTMPChunkDecoder()
+            let out = try d.feed(Array(bytes[..<cut])) + d.feed(Array(bytes[cut...]))
+            XCTAssertEqual(out, expected, "cut at \(cut)")
+        }
+        for piece in 1...40 {
+            var d = RTMPChunkDecoder()
+            var out: [RTMPMessage] = []
+            for start in stride(from: 0, to: bytes.count, by: piece) {
+                out += try d.feed(Array(bytes[start..<min(start + piece, bytes.count)]))
+            }
+            XCTAssertEqual(out, expected, "pieces of \(piece)")
+        }
+    }
+
     func testInterleavedChunkStreams() throws {
         // Two 200-byte messages on csids 4 and 6, chunks interleaved at 128 bytes.
         let a = message(8, csid: 4, ts: 10, size: 200)

@@ -175,13 +175,7 @@ public struct RTMPSession {
             rest = UnsafeRawBufferPointer(rebasing: bytes[used...])
         }
         guard !rest.isEmpty else { return }
-        let messages = try decoder.feed(rest)
-        if inboxHead == inbox.count {
-            inbox = messages
-            inboxHead = 0
-        } else {
-            inbox += messages
-        }
+        try decoder.feed(rest, into: &inbox)
         if case .decide(let d) = stage, inbox.count - inboxHead > Self.maxHeldMessages {
             throw RTMPError.limit("more than \(Self.maxHeldMessages) messages while \(d.rawValue) waits for an answer")
         }
@@ -238,7 +232,8 @@ public struct RTMPSession {
         }
         guard inboxHead < inbox.count else {
             if !inbox.isEmpty {
-                inbox = []
+                // Kept for the next read unless a burst made it large.
+                if inbox.capacity > 64 { inbox = [] } else { inbox.removeAll(keepingCapacity: true) }
                 inboxHead = 0
             }
             return nil
