@@ -203,7 +203,8 @@ public final class StreamSocket: LoopTask {
         for _ in 0..<4 {
             if closed || readPaused { return }
             let n = ReadBuffer.shared.withBuffer { buf -> Int in
-                let n = Glibc.read(fd, buf.baseAddress, buf.count)
+                // recv(2), not read(2): straight to the socket layer, past the VFS.
+                let n = Glibc.recv(fd, buf.baseAddress, buf.count, 0)
                 if n > 0 {
                     bytesRead += UInt64(n)
                     onData?(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
@@ -217,7 +218,7 @@ public final class StreamSocket: LoopTask {
             if n == 0 { close(.eof); return }
             if errno == EINTR { continue }
             if errno == EAGAIN || errno == EWOULDBLOCK { return }
-            close(.error(SystemError("read", context: "fd=\(fd)")))
+            close(.error(SystemError("recv", context: "fd=\(fd)")))
             return
         }
     }

@@ -13,6 +13,10 @@
 #   SRS7_BIN  SRS 7 binary, for SERVERS with "srs" (tools/bench/build_srs.sh builds it; else
 #             $SRS_SRC/trunk/objs/srs when SRS_SRC is set)
 #   PIN [1]  SERVER_CPUS [0]  CLIENT_CPUS [1]  IDLE_WAIT [120]
+#   NETNS     1: the load client in its own network namespace, reaching the servers over a
+#             veth pair whose two ends hand received packets (RPS) to the receiver's CPUs, as
+#             two hosts would: on loopback the sender's CPU runs the receiver's TCP input too
+#             (see docs/benchmarks.md "Loopback or a veth pair") [0]
 
 PIN=${PIN:-1}
 IDLE_WAIT=${IDLE_WAIT:-120}
@@ -67,6 +71,7 @@ perf_done() {
 }
 cleanup() {
     stop_all
+    [ -z "${netns:-}" ] || ip netns del "$netns" 2>/dev/null || true
     rm -rf "$tmp" "${scratch_dirs[@]}"
 }
 trap cleanup EXIT
@@ -243,6 +248,41 @@ cpu_list() {
 
 pin() { if [ "$PIN" = 1 ]; then echo "taskset -c $1"; fi; }
 
+# The hex CPU mask of a cpu list ("0,1" → 3), for rps_cpus.
+cpu_mask() {
+    local m=0 c
+    for c in $(cpu_list "$1" | tr ',' ' '); do m=$(( m | (1 << c) )); done
+    printf '%x' "$m"
+}
+
+# NETNS=1: makes the client's namespace and the veth pair; sets `netns`, `client_ns` (the
+# command prefix that runs in it) and `server_host` (the servers' address as the client sees
+# it). Each end steers what it receives to its side's CPUs (RPS), so the server's CPU runs its
+# own TCP input (the client's ACKs, and the sends they release) and the client's CPU the client's.
+NETNS=${NETNS:-0}
+server_host=127.0.0.1
+client_ns=""
+netns=""
+setup_netns() {
+    [ "$NETNS" = 1 ] || return 0
+    need_tools ip:iproute2
+    local id=$$ host_if client_if
+    netns=srsbench$id host_if=sbh$id client_if=sbc$id
+    ip netns add "$netns" || die "cannot create a network namespace (NETNS=1 needs root)"
+    ip link add "$host_if" type veth peer name "$client_if"
+    ip link set "$client_if" netns "$netns"
+    ip addr add 10.213.0.1/30 dev "$host_if"
+    ip link set "$host_if" up
+    ip -n "$netns" addr add 10.213.0.2/30 dev "$client_if"
+    ip -n "$netns" link set "$client_if" up
+    ip -n "$netns" link set lo up
+    echo "$(cpu_mask "${SERVER_CPUS:-0}")" >"/sys/class/net/$host_if/queues/rx-0/rps_cpus"
+    ip netns exec "$netns" sh -c "echo $(cpu_mask "$CLIENT_CPUS") >/sys/class/net/$client_if/queues/rx-0/rps_cpus"
+    server_host=10.213.0.1
+    client_ns="ip netns exec $netns"
+    say "client in network namespace $netns, servers at $server_host over veth (RPS: server CPUs ${SERVER_CPUS:-0}, client CPUs $CLIENT_CPUS)"
+}
+
 # Runs srs-bench ($@) with a time budget $1, in the background so a signal reaches our trap at
 # once (bash defers traps while a foreground child runs); sets `json` (stdout) and `rc`.
 # stderr goes to $bench_err.
@@ -250,7 +290,7 @@ run_bench() {
     local budget=$1 bpid
     shift
     # shellcheck disable=SC2046
-    timeout "$budget" $(pin "$CLIENT_CPUS") "$BENCH_BIN" "$@" >"$tmp/bench.out" 2>"$bench_err" &
+    timeout "$budget" $client_ns $(pin "$CLIENT_CPUS") "$BENCH_BIN" "$@" >"$tmp/bench.out" 2>"$bench_err" &
     bpid=$!
     pids+=("$bpid")
     set +e

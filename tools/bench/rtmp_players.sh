@@ -41,6 +41,7 @@
 #   CLIENT_CPUS [1]
 #   SRS_BIN, BENCH_BIN, SCRATCH, SRS7_BIN, SRS_SRC  the binaries (see tools/bench/lib.sh)
 #   RESULTS   file to append one JSON line per run to [./objs/bench/rtmp_players.jsonl]
+#   NETNS     1: the client in its own network namespace over a veth pair (tools/bench/lib.sh) [0]
 #   PERF_DIR  profile every server process during the window: `perf record -F 999 -g` into
 #             PERF_DIR/<server>-<players>-r<round>.data (linux-perf); read it with `perf report`
 set -euo pipefail
@@ -76,6 +77,9 @@ need=(ffmpeg:ffmpeg taskset:util-linux ss:iproute2 pgrep:procps)
 [[ " $SERVERS " != *" nginx "* ]] || need+=(/usr/sbin/nginx:nginx "$NGINX_MODULE:libnginx-mod-rtmp")
 need_tools "${need[@]}"
 find_binaries "$SERVERS"
+# Placing players on a worker reads the server's sockets from the client's side (sock_diag).
+[ "$NETNS" != 1 ] || [ "$RELAY" != 1 ] || die "NETNS=1 does not go with RELAY=1"
+setup_netns
 
 # --- the clip --------------------------------------------------------------------------------
 if [ -z "${CLIP:-}" ]; then
@@ -105,10 +109,11 @@ attempt() {
     wait_idle
     free_port
     start_server "$kind" "$workers" "$mw" ""
-    local url=rtmp://127.0.0.1:$port/live/bench
+    # The publisher on loopback; the players at the server's address as the client sees it.
+    local url=rtmp://$server_host:$port/live/bench
     # shellcheck disable=SC2046
     $(pin "$CLIENT_CPUS") ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$CLIP" \
-        -c copy -f flv "$url" >"$server_dir/publisher.log" 2>&1 &
+        -c copy -f flv "rtmp://127.0.0.1:$port/live/bench" >"$server_dir/publisher.log" 2>&1 &
     pub_pid=$!
     pids+=("$pub_pid")
     bench_err=$server_dir/probe.err
