@@ -79,6 +79,34 @@ if [ -z "${CLIP:-}" ]; then
 fi
 [ -s "$CLIP" ] || die "no clip at $CLIP"
 
+# Sets `playlists` to how many of the streams pub-1..pub-$1 have a playlist in $hls_dir (SRS
+# and SwiftSRS write live/pub-N.m3u8, nginx-rtmp pub-N.m3u8) and `missing` to the others. Each
+# path is looked up (stat), not listed: the servers rewrite their playlists by rename while
+# the publishers' disconnects are handled, and a directory listing taken meanwhile can miss
+# entries being renamed over.
+count_playlists() {
+    local i
+    playlists=0 missing=""
+    for i in $(seq 1 "$1"); do
+        if [ -f "$hls_dir/live/pub-$i.m3u8" ] || [ -f "$hls_dir/pub-$i.m3u8" ]; then
+            playlists=$((playlists + 1))
+        else
+            missing+="pub-$i "
+        fi
+    done
+}
+
+# A run with fewer playlists than streams: keeps the server's logs, the streams without a
+# playlist and the files of the HLS dir, next to RESULTS (<results>-logs/$1/), for a look later.
+keep_hls_evidence() {
+    local out=${RESULTS%.jsonl}-logs/$1
+    mkdir -p "$out"
+    cp "$server_dir"/*.log "$server_dir"/logs/*.log "$out"/ 2>/dev/null || true
+    tr ' ' '\n' <<<"$missing" | sed '/^$/d' >"$out/missing-playlists.txt"
+    find "$hls_dir" -type f -printf '%P %s\n' | sort >"$out/hls-files.txt"
+    say "$(wc -l <"$out/missing-playlists.txt") streams without a playlist: logs and HLS files in $out"
+}
+
 # One measurement of (server, HLS, publishers) on a fresh server. Sets `json`, `idle_mb`,
 # `playlists` and `note`; returns 3 when another process shared the port (not valid).
 attempt() {
@@ -105,7 +133,8 @@ attempt() {
     kill -0 "$server_pid" 2>/dev/null || note="server died${note:+; $note}"
     intruders=$(port_intruders "$port" "$tree" | tr '\n' ' ')
     if [ -n "$hls_dir" ]; then
-        playlists=$(find "$hls_dir" -name '*.m3u8' | wc -l)
+        count_playlists "$n"
+        [ "$playlists" -ge "$n" ] || keep_hls_evidence "$name-$n-r${round:-1}"
     fi
     stop_all
     [ -z "$hls_dir" ] || rm -rf "$hls_dir"
