@@ -93,7 +93,9 @@ public struct RTMPChunkDecoder {
                 let had = header.count
                 let add = min(Self.maxHeaderBytes - had, n - i)
                 header.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + add)]))
-                let parsed = try header.withUnsafeBytes { try parseHeader($0) }
+                // A copy (one retain): parsing changes `self`, which holds `header`.
+                let pending = header
+                let parsed = try pending.withUnsafeBytes { try parseHeader($0) }
                 guard let used = parsed else {
                     // Still short: every byte fed so far is in `header` (fewer than 18 here).
                     assert(i + add == n)
