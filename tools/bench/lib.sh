@@ -71,7 +71,10 @@ perf_done() {
 }
 cleanup() {
     stop_all
+    # Deleting the namespace deletes the veth pair with it; the host end too, in case the
+    # setup stopped before moving the other end.
     [ -z "${netns:-}" ] || ip netns del "$netns" 2>/dev/null || true
+    [ -z "${netns_host_if:-}" ] || ip link del "$netns_host_if" 2>/dev/null || true
     rm -rf "$tmp" "${scratch_dirs[@]}"
 }
 trap cleanup EXIT
@@ -263,13 +266,16 @@ NETNS=${NETNS:-0}
 server_host=127.0.0.1
 client_ns=""
 netns=""
+netns_host_if=""
 setup_netns() {
     [ "$NETNS" = 1 ] || return 0
     need_tools ip:iproute2
     local id=$$ host_if client_if
-    netns=srsbench$id host_if=sbh$id client_if=sbc$id
-    ip netns add "$netns" || die "cannot create a network namespace (NETNS=1 needs root)"
+    host_if=sbh$id client_if=sbc$id
+    ip netns add "srsbench$id" || die "cannot create a network namespace (NETNS=1 needs root)"
+    netns=srsbench$id
     ip link add "$host_if" type veth peer name "$client_if"
+    netns_host_if=$host_if
     ip link set "$client_if" netns "$netns"
     ip addr add 10.213.0.1/30 dev "$host_if"
     ip link set "$host_if" up
