@@ -76,7 +76,7 @@ public struct RTMPChunkDecoder {
                 guard chunkLeft == 0 else { return }
                 inChunk = false
                 if streams[chunkStream].payload.count >= streams[chunkStream].length {
-                    try complete(streams: chunkStream, into: &out)
+                    try completeMessage(ofStream: chunkStream, into: &out)
                 }
                 continue
             }
@@ -120,7 +120,7 @@ public struct RTMPChunkDecoder {
 
     /// Hands out the message of `streams[index]`, whose payload is complete; applies the
     /// protocol control messages that change how chunks are read.
-    private mutating func complete(streams index: Int, into out: inout [RTMPMessage]) throws {
+    private mutating func completeMessage(ofStream index: Int, into out: inout [RTMPMessage]) throws {
         let s = streams[index]
         let m = RTMPMessage(type: s.type, streamID: s.streamID, timestamp: s.timestamp, chunkStreamID: s.csid, payload: s.payload)
         partialBytes -= s.payload.count
@@ -181,16 +181,20 @@ public struct RTMPChunkDecoder {
         }
         // The stream's fields only, not its payload: a copy of the array would make the next
         // append copy it whole.
-        let have = known.map { streams[$0].payload.count } ?? 0
+        var have = 0, length = 0, type: UInt8 = 0, streamID: UInt32 = 0, wasExtended = false
+        if let k = known {
+            have = streams[k].payload.count
+            length = streams[k].length
+            type = streams[k].type
+            streamID = streams[k].streamID
+            wasExtended = streams[k].extended
+        }
         let firstChunk = have == 0
         var ts: UInt32 = 0
         if fmt <= 2 {
             ts = UInt32(b[p]) << 16 | UInt32(b[p + 1]) << 8 | UInt32(b[p + 2])
             p += 3
         }
-        var length = known.map { streams[$0].length } ?? 0
-        var type = known.map { streams[$0].type } ?? 0
-        var streamID = known.map { streams[$0].streamID } ?? 0
         if fmt <= 1 {
             length = Int(b[p]) << 16 | Int(b[p + 1]) << 8 | Int(b[p + 2])
             type = b[p + 3]
@@ -201,7 +205,7 @@ public struct RTMPChunkDecoder {
             streamID = UInt32(b[p]) | UInt32(b[p + 1]) << 8 | UInt32(b[p + 2]) << 16 | UInt32(b[p + 3]) << 24
             p += 4
         }
-        let extended = fmt <= 2 ? ts == 0xFFFFFF : known.map { streams[$0].extended } ?? false
+        let extended = fmt <= 2 ? ts == 0xFFFFFF : wasExtended
         if extended {
             guard avail - p >= 4 else { return nil }
             let ext = UInt32(b[p]) << 24 | UInt32(b[p + 1]) << 16 | UInt32(b[p + 2]) << 8 | UInt32(b[p + 3])
