@@ -23,7 +23,10 @@ public final class WorkerRunner {
             runner.loop.run()
             Log.trace("worker \(getpid()) terminated")
             // Leave without tearing down sockets and sources one by one: the process ends here.
-            exit(0)
+            // _exit, not exit: exit runs libsrt's static destructors, whose cleanup waits for
+            // the SRT sockets still closing (3 s and more after a retire for upgrade, while the
+            // new worker already serves the slot). Logs are written unbuffered; nothing else waits.
+            _exit(0)
         } catch {
             ProcessEnv.printError("srs worker: \(error)")
             return WorkerProcess.fatalExitCode
